@@ -1,0 +1,21 @@
+# Declarations of the portable C in src/ (no Python there).
+
+cdef extern from "fastact_loops.h" nogil:
+    ctypedef void (*fa_unary_fn)(const void *x, void *y, Py_ssize_t n) noexcept nogil
+
+    ctypedef struct fa_kernel_table:
+        fa_unary_fn sigmoid_f32
+        fa_unary_fn sigmoid_f64
+        fa_unary_fn tanh_f32
+        fa_unary_fn tanh_f64
+        fa_unary_fn softplus_f32
+        fa_unary_fn softplus_f64
+        fa_unary_fn relu_f32
+        fa_unary_fn relu_f64
+        fa_unary_fn step_f32
+        fa_unary_fn step_f64
+
+    fa_kernel_table fa_kernels
+    int fa_dispatch_init(const char *request)
+    const char *fa_dispatch_isa()
+    const char *fa_dispatch_compiled()

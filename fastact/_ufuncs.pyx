@@ -1,0 +1,222 @@
+"""The activations as NumPy ufuncs.
+
+One generic inner loop serves every activation and both dtypes: its `data`
+names the C kernel slot (src/fastact_loops.h) and the element size.
+Contiguous data (step == item size) is split into one static chunk per
+thread above a per-function size threshold and handed to the dispatched C
+loop; other strides are gathered into a small stack block, computed by the
+same C loop and scattered back, so every layout gives the same bits.
+NumPy releases the GIL around the inner loop.
+"""
+import os
+import warnings
+
+cimport numpy as cnp
+from cython.parallel cimport prange
+
+from fastact._openmp cimport effective_num_threads
+from fastact._src cimport fa_unary_fn, fa_kernels, fa_dispatch_init, fa_dispatch_isa, fa_dispatch_compiled
+
+cnp.import_array()
+cnp.import_ufunc()
+
+cdef extern from "fenv.h" nogil:
+    int FE_INVALID
+    int FE_UNDERFLOW
+    int fetestexcept(int excepts)
+    int feclearexcept(int excepts)
+
+
+cdef struct UnaryLoop:
+    fa_unary_fn *kernel            # slot in fa_kernels, read at call time
+    Py_ssize_t itemsize
+    Py_ssize_t min_parallel_elems  # below this, run on the calling thread
+
+
+# Strided data is computed in blocks of this many elements on the stack
+# (2 x 4 KiB for float64): large enough to amortise the kernel call, small
+# enough to stay in L1.
+cdef enum:
+    STRIDED_BLOCK_ELEMS = 512
+
+# Threads split the data into equal contiguous chunks, each a multiple of
+# this many elements (256 bytes of float32), so no two threads share a cache line.
+cdef enum:
+    CHUNK_ALIGN_ELEMS = 64
+
+
+cdef void run_contiguous(fa_unary_fn kernel, const char *x, char *y, Py_ssize_t n,
+                         Py_ssize_t itemsize, Py_ssize_t min_parallel_elems) noexcept nogil:
+    cdef int n_threads = 1
+    cdef Py_ssize_t chunk, n_chunks, c, start
+    if n >= min_parallel_elems:
+        n_threads = effective_num_threads()
+    if n_threads <= 1:
+        kernel(x, y, n)
+        return
+    chunk = (n + n_threads - 1) // n_threads
+    chunk = (chunk + CHUNK_ALIGN_ELEMS - 1) // CHUNK_ALIGN_ELEMS * CHUNK_ALIGN_ELEMS
+    n_chunks = (n + chunk - 1) // chunk
+    for c in prange(n_chunks, schedule='static', num_threads=n_chunks):
+        start = c * chunk
+        kernel(x + start * itemsize, y + start * itemsize,
+               chunk if n - start > chunk else n - start)
+
+
+cdef void run_strided(fa_unary_fn kernel, const char *x, Py_ssize_t x_step,
+                      char *y, Py_ssize_t y_step, Py_ssize_t n, Py_ssize_t itemsize) noexcept nogil:
+    cdef double buf_in[STRIDED_BLOCK_ELEMS]
+    cdef double buf_out[STRIDED_BLOCK_ELEMS]
+    cdef Py_ssize_t done = 0, m, i
+    while done < n:
+        m = n - done if n - done < STRIDED_BLOCK_ELEMS else STRIDED_BLOCK_ELEMS
+        if itemsize == 4:
+            for i in range(m):
+                (<float *>buf_in)[i] = (<const float *>(x + i * x_step))[0]
+        else:
+            for i in range(m):
+                buf_in[i] = (<const double *>(x + i * x_step))[0]
+        kernel(buf_in, buf_out, m)
+        if itemsize == 4:
+            for i in range(m):
+                (<float *>(y + i * y_step))[0] = (<float *>buf_out)[i]
+        else:
+            for i in range(m):
+                (<double *>(y + i * y_step))[0] = buf_out[i]
+        x += m * x_step
+        y += m * y_step
+        done += m
+
+
+cdef void unary_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
+                     void *data) noexcept nogil:
+    cdef const UnaryLoop *loop = <const UnaryLoop *>data
+    cdef fa_unary_fn kernel = loop.kernel[0]
+    cdef Py_ssize_t n = dims[0], size = loop.itemsize
+    # NaN lanes meet ordered compares (FE_INVALID) and e^-|x| may pass
+    # through the subnormals on the way to a normal result (FE_UNDERFLOW):
+    # neither is an error of ours, so clear what this loop raised.
+    cdef int raised_before = fetestexcept(FE_INVALID | FE_UNDERFLOW)
+    if steps[0] == size and steps[1] == size:
+        run_contiguous(kernel, args[0], args[1], n, size, loop.min_parallel_elems)
+    else:
+        run_strided(kernel, args[0], steps[0], args[1], steps[1], n, size)
+    cdef int raised_here = fetestexcept(FE_INVALID | FE_UNDERFLOW) & ~raised_before
+    if raised_here:
+        feclearexcept(raised_here)
+
+
+# --- the ufunc objects -------------------------------------------------------
+
+cdef cnp.PyUFuncGenericFunction _loop_funcs[2]
+_loop_funcs[0] = <cnp.PyUFuncGenericFunction>unary_loop
+_loop_funcs[1] = <cnp.PyUFuncGenericFunction>unary_loop
+
+cdef char _loop_types[4]
+_loop_types[0] = cnp.NPY_FLOAT32
+_loop_types[1] = cnp.NPY_FLOAT32
+_loop_types[2] = cnp.NPY_FLOAT64
+_loop_types[3] = cnp.NPY_FLOAT64
+
+cdef enum:
+    N_UNARY = 5
+
+cdef UnaryLoop _loops[N_UNARY * 2]
+cdef void *_loop_data[N_UNARY * 2]
+_ufunc_strings = []   # NumPy keeps pointers to the name and doc: keep them alive
+
+
+cdef object make_unary_ufunc(int index, fa_unary_fn *slot_f32, fa_unary_fn *slot_f64,
+                             Py_ssize_t min_parallel_elems, str name, str doc):
+    _loops[2 * index].kernel = slot_f32
+    _loops[2 * index].itemsize = 4
+    _loops[2 * index].min_parallel_elems = min_parallel_elems
+    _loops[2 * index + 1].kernel = slot_f64
+    _loops[2 * index + 1].itemsize = 8
+    _loops[2 * index + 1].min_parallel_elems = min_parallel_elems
+    _loop_data[2 * index] = &_loops[2 * index]
+    _loop_data[2 * index + 1] = &_loops[2 * index + 1]
+    name_b = name.encode()
+    doc_b = doc.encode()
+    _ufunc_strings.append((name_b, doc_b))
+    return cnp.PyUFunc_FromFuncAndData(
+        _loop_funcs, &_loop_data[2 * index], _loop_types, 2, 1, 1,
+        cnp.PyUFunc_None, name_b, doc_b, 0)
+
+
+def _init_dispatch():
+    request = os.environ.get("FASTACT_ISA", "").strip().lower()
+    status = fa_dispatch_init(request.encode())
+    if status == -1:
+        raise ValueError("FASTACT_ISA must be one of 'baseline', 'avx2', 'avx512' "
+                         "(or unset for the best this CPU supports), got %r" % request)
+    if status == -2:
+        fa_dispatch_init(b"")
+        warnings.warn("FASTACT_ISA=%r: this CPU (or this build) does not support it; "
+                      "using %r" % (request, fa_dispatch_isa().decode()), RuntimeWarning)
+
+
+_init_dispatch()
+
+
+def isa():
+    """Name of the instruction set the kernels run with ('baseline', 'avx2', 'avx512')."""
+    return fa_dispatch_isa().decode()
+
+
+def compiled_isas():
+    """Instruction sets compiled into this build."""
+    return fa_dispatch_compiled().decode().split()
+
+
+_DOC_TAIL = """
+
+Parameters
+----------
+x : array_like
+    Input values.  float32 and float64 are computed natively; other
+    inputs follow NumPy's ufunc casting rules.
+out : ndarray, None, or tuple of ndarray, optional
+    Where to write the result (may be `x` itself, for in-place).
+where, casting, order, dtype, subok
+    As for any NumPy ufunc.
+
+Returns
+-------
+y : ndarray or scalar
+    Same shape as `x` (after broadcasting with `out`)."""
+
+# Per-function thresholds for going parallel, in elements.  Measured on a
+# 2-core AVX-512 machine (benchmarks/measure_threshold.py): below these,
+# waking a second thread costs more than it saves.  The cheap, memory-bound
+# functions (relu, step) only pay with larger arrays.
+sigmoid = make_unary_ufunc(
+    0, &fa_kernels.sigmoid_f32, &fa_kernels.sigmoid_f64, 16384, "sigmoid",
+    "sigmoid(x, /, out=None, *, where=True, ...)\n\n"
+    "Logistic sigmoid, 1 / (1 + exp(-x)), element-wise.\n\n"
+    "Stable for every input: no overflow, sigmoid(-inf) = 0, sigmoid(inf) = 1,\n"
+    "and tiny results keep their value down to the subnormals." + _DOC_TAIL)
+
+tanh = make_unary_ufunc(
+    1, &fa_kernels.tanh_f32, &fa_kernels.tanh_f64, 16384, "tanh",
+    "tanh(x, /, out=None, *, where=True, ...)\n\n"
+    "Hyperbolic tangent, element-wise.  tanh(+-inf) = +-1, tanh(-0) = -0." + _DOC_TAIL)
+
+softplus = make_unary_ufunc(
+    2, &fa_kernels.softplus_f32, &fa_kernels.softplus_f64, 8192, "softplus",
+    "softplus(x, /, out=None, *, where=True, ...)\n\n"
+    "Softplus, log(1 + exp(x)), element-wise, computed stably as\n"
+    "max(x, 0) + log1p(exp(-|x|)): equal to x for large x and to exp(x) for\n"
+    "very negative x." + _DOC_TAIL)
+
+relu = make_unary_ufunc(
+    3, &fa_kernels.relu_f32, &fa_kernels.relu_f64, 131072, "relu",
+    "relu(x, /, out=None, *, where=True, ...)\n\n"
+    "Rectified linear unit, max(x, 0), element-wise.  relu(-0) = +0 and\n"
+    "relu(nan) = nan." + _DOC_TAIL)
+
+step = make_unary_ufunc(
+    4, &fa_kernels.step_f32, &fa_kernels.step_f64, 131072, "step",
+    "step(x, /, out=None, *, where=True, ...)\n\n"
+    "Heaviside step: 1 where x > 0, else 0 (step(0) = step(-0) = 0, as a\n"
+    "perceptron fires only when w.x + b > 0); step(nan) = nan." + _DOC_TAIL)
