@@ -74,6 +74,13 @@ def compiles(compiler, code, extra_args, link=False):
 class BuildExt(build_ext):
     """build_ext that probes OpenMP and compiles the per-ISA loops."""
 
+    def initialize_options(self):
+        super().initialize_options()
+        # The objects depend on FASTACT_OPENMP/FASTACT_DEBUG/FASTACT_NATIVE,
+        # which timestamps cannot see, and pip builds in the source tree's
+        # build/: always rebuild rather than link a stale variant.
+        self.force = True
+
     def build_extensions(self):
         msvc = self.compiler.compiler_type == "msvc"
         openmp_args = self._openmp_args(msvc)
@@ -170,6 +177,7 @@ debug = env_flag("FASTACT_DEBUG") == "1"
 setup(
     ext_modules=cythonize(
         extensions,
+        force=True,   # the directives depend on FASTACT_DEBUG (see BuildExt.force)
         compiler_directives={
             "language_level": 3,
             "boundscheck": debug,

@@ -23,6 +23,8 @@ cnp.import_ufunc()
 cdef extern from "fenv.h" nogil:
     int FE_INVALID
     int FE_UNDERFLOW
+    int FE_OVERFLOW
+    int FE_DIVBYZERO
     int fetestexcept(int excepts)
     int feclearexcept(int excepts)
 
@@ -93,15 +95,20 @@ cdef void unary_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
     cdef const UnaryLoop *loop = <const UnaryLoop *>data
     cdef fa_unary_fn kernel = loop.kernel[0]
     cdef Py_ssize_t n = dims[0], size = loop.itemsize
-    # NaN lanes meet ordered compares (FE_INVALID) and e^-|x| may pass
-    # through the subnormals on the way to a normal result (FE_UNDERFLOW):
-    # neither is an error of ours, so clear what this loop raised.
-    cdef int raised_before = fetestexcept(FE_INVALID | FE_UNDERFLOW)
+    # The activations are total functions: NaN in gives NaN out, every other
+    # result is finite or the exact limit, so they raise no floating-point
+    # warnings.  But the vectorized math raises flags on lanes that are not
+    # errors: ordered compares on NaN (FE_INVALID), e^-|x| passing through the
+    # subnormals on the way to a normal result (FE_UNDERFLOW), selects the
+    # compiler evaluates on both sides (FE_OVERFLOW of a clamped-away value).
+    # Clear what this loop raised; the tests check every result instead.
+    cdef int flags = FE_INVALID | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO
+    cdef int raised_before = fetestexcept(flags)
     if steps[0] == size and steps[1] == size:
         run_contiguous(kernel, args[0], args[1], n, size, loop.min_parallel_elems)
     else:
         run_strided(kernel, args[0], steps[0], args[1], steps[1], n, size)
-    cdef int raised_here = fetestexcept(FE_INVALID | FE_UNDERFLOW) & ~raised_before
+    cdef int raised_here = fetestexcept(flags) & ~raised_before
     if raised_here:
         feclearexcept(raised_here)
 
@@ -127,21 +134,42 @@ _ufunc_strings = []   # NumPy keeps pointers to the name and doc: keep them aliv
 
 
 cdef object make_unary_ufunc(int index, fa_unary_fn *slot_f32, fa_unary_fn *slot_f64,
-                             Py_ssize_t min_parallel_elems, str name, str doc):
+                             Py_ssize_t min_parallel_f32, str name, str doc):
+    # A float64 element costs about twice a float32 one (half the SIMD
+    # lanes), so float64 pays off in parallel at half the length.
     _loops[2 * index].kernel = slot_f32
     _loops[2 * index].itemsize = 4
-    _loops[2 * index].min_parallel_elems = min_parallel_elems
+    _loops[2 * index].min_parallel_elems = min_parallel_f32
     _loops[2 * index + 1].kernel = slot_f64
     _loops[2 * index + 1].itemsize = 8
-    _loops[2 * index + 1].min_parallel_elems = min_parallel_elems
+    _loops[2 * index + 1].min_parallel_elems = min_parallel_f32 // 2
     _loop_data[2 * index] = &_loops[2 * index]
     _loop_data[2 * index + 1] = &_loops[2 * index + 1]
+    _UNARY_INDEX[name] = index
     name_b = name.encode()
     doc_b = doc.encode()
     _ufunc_strings.append((name_b, doc_b))
     return cnp.PyUFunc_FromFuncAndData(
         _loop_funcs, &_loop_data[2 * index], _loop_types, 2, 1, 1,
         cnp.PyUFunc_None, name_b, doc_b, 0)
+
+
+_UNARY_INDEX = {}
+
+
+def _parallel_threshold(name, dtype, min_parallel_elems=None):
+    """Get (and with a value, set) the length at which `name` goes parallel.
+
+    For measuring the thresholds (benchmarks/measure_threshold.py); returns
+    the value in force before the call.
+    """
+    cdef UnaryLoop *loop = &_loops[2 * _UNARY_INDEX[name] + (0 if dtype == "float32" else 1)]
+    previous = loop.min_parallel_elems
+    if min_parallel_elems is not None:
+        if min_parallel_elems < 0:
+            raise ValueError("min_parallel_elems must be >= 0, got %r" % (min_parallel_elems,))
+        loop.min_parallel_elems = min_parallel_elems
+    return previous
 
 
 def _init_dispatch():
@@ -186,37 +214,39 @@ Returns
 y : ndarray or scalar
     Same shape as `x` (after broadcasting with `out`)."""
 
-# Per-function thresholds for going parallel, in elements.  Measured on a
-# 2-core AVX-512 machine (benchmarks/measure_threshold.py): below these,
-# waking a second thread costs more than it saves.  The cheap, memory-bound
-# functions (relu, step) only pay with larger arrays.
+# Per-function float32 lengths from which going parallel pays, measured with
+# benchmarks/measure_threshold.py on a 2-core AVX-512 machine (the smallest
+# power of two from which 2 threads stay > 1.1x faster than 1; float64 crossed
+# at half the length, as make_unary_ufunc assumes).  Waking a thread costs a
+# few microseconds, so the cheap, memory-bound functions (relu, step) need
+# the longest arrays to pay for it.
 sigmoid = make_unary_ufunc(
-    0, &fa_kernels.sigmoid_f32, &fa_kernels.sigmoid_f64, 16384, "sigmoid",
+    0, &fa_kernels.sigmoid_f32, &fa_kernels.sigmoid_f64, 8192, "sigmoid",
     "sigmoid(x, /, out=None, *, where=True, ...)\n\n"
     "Logistic sigmoid, 1 / (1 + exp(-x)), element-wise.\n\n"
     "Stable for every input: no overflow, sigmoid(-inf) = 0, sigmoid(inf) = 1,\n"
     "and tiny results keep their value down to the subnormals." + _DOC_TAIL)
 
 tanh = make_unary_ufunc(
-    1, &fa_kernels.tanh_f32, &fa_kernels.tanh_f64, 16384, "tanh",
+    1, &fa_kernels.tanh_f32, &fa_kernels.tanh_f64, 8192, "tanh",
     "tanh(x, /, out=None, *, where=True, ...)\n\n"
     "Hyperbolic tangent, element-wise.  tanh(+-inf) = +-1, tanh(-0) = -0." + _DOC_TAIL)
 
 softplus = make_unary_ufunc(
-    2, &fa_kernels.softplus_f32, &fa_kernels.softplus_f64, 8192, "softplus",
+    2, &fa_kernels.softplus_f32, &fa_kernels.softplus_f64, 4096, "softplus",
     "softplus(x, /, out=None, *, where=True, ...)\n\n"
     "Softplus, log(1 + exp(x)), element-wise, computed stably as\n"
     "max(x, 0) + log1p(exp(-|x|)): equal to x for large x and to exp(x) for\n"
     "very negative x." + _DOC_TAIL)
 
 relu = make_unary_ufunc(
-    3, &fa_kernels.relu_f32, &fa_kernels.relu_f64, 131072, "relu",
+    3, &fa_kernels.relu_f32, &fa_kernels.relu_f64, 32768, "relu",
     "relu(x, /, out=None, *, where=True, ...)\n\n"
     "Rectified linear unit, max(x, 0), element-wise.  relu(-0) = +0 and\n"
     "relu(nan) = nan." + _DOC_TAIL)
 
 step = make_unary_ufunc(
-    4, &fa_kernels.step_f32, &fa_kernels.step_f64, 131072, "step",
+    4, &fa_kernels.step_f32, &fa_kernels.step_f64, 32768, "step",
     "step(x, /, out=None, *, where=True, ...)\n\n"
     "Heaviside step: 1 where x > 0, else 0 (step(0) = step(-0) = 0, as a\n"
     "perceptron fires only when w.x + b > 0); step(nan) = nan." + _DOC_TAIL)

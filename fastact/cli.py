@@ -17,11 +17,12 @@ def _best_time(fn, repeat):
     return best
 
 
-def demo(size=1_000_000, repeat=5, out=sys.stdout):
+def demo(size=1_000_000, repeat=5, out=None):
     """Print each activation on a few values, then time it against the reference."""
     import fastact
     from fastact import reference
 
+    out = out or sys.stdout
     fastact.show_config(file=out)
     x = np.array([-np.inf, -100, -5, -1, -0.0, 0.0, 1, 5, 100, np.inf, np.nan], dtype=np.float32)
     print("\nfloat32 inputs: %s" % np.array2string(x, precision=4), file=out)

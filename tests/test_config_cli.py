@@ -1,0 +1,80 @@
+"""show_config(), the build switches it reports, and the command line."""
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+import fastact
+from fastact import cli
+from fastact._config import config
+
+
+def test_show_config_names_version_openmp_threads_isa_and_flags():
+    buf = io.StringIO()
+    fastact.show_config(file=buf)
+    text = buf.getvalue()
+    c = config()
+    assert fastact.__version__ in text
+    assert ("yes (OpenMP" in text) == c["openmp"]
+    assert "threads:        %d" % fastact.get_num_threads() in text
+    assert "isa in use:     %s" % c["isa"] in text
+    assert c["cflags"] in text and c["loop_cflags"] in text
+
+
+def test_default_build_flags_are_portable():
+    c = config()
+    for flag in ("-ffast-math", "-Ofast", "-march=native"):
+        if os.environ.get("FASTACT_NATIVE") != "1":
+            assert flag not in c["cflags"] and flag not in c["loop_cflags"]
+    assert "-ffp-contract=off" in c["loop_cflags"] or sys.platform == "win32"
+
+
+def test_build_is_the_requested_variant():
+    # CI exports FASTACT_OPENMP / FASTACT_DEBUG to the build and to pytest, so
+    # the serial leg checks it really runs the serial extension.
+    c = config()
+    if os.environ.get("FASTACT_OPENMP") in ("0", "1"):
+        assert c["openmp"] == (os.environ["FASTACT_OPENMP"] == "1")
+    if "FASTACT_DEBUG" in os.environ:
+        assert c["debug"] == (os.environ["FASTACT_DEBUG"] == "1")
+
+
+def test_isa_in_use_is_compiled_in():
+    c = config()
+    assert c["isa"] in c["compiled_isas"]
+
+
+@pytest.mark.parametrize("request_isa", ["baseline", "avx2", "avx512"])
+def test_fastact_isa_forces_an_isa(request_isa):
+    if request_isa not in config()["compiled_isas"]:
+        pytest.skip("%s is not compiled into this build" % request_isa)
+    code = "import fastact._ufuncs as u; print(u.isa())"
+    env = dict(os.environ, FASTACT_ISA=request_isa)
+    out = subprocess.run([sys.executable, "-W", "always", "-c", code], env=env, capture_output=True,
+                         text=True, cwd=os.path.dirname(__file__))
+    assert out.returncode == 0, out.stderr
+    # a CPU without the ISA falls back, with a warning naming the request
+    assert out.stdout.strip() == request_isa or "FASTACT_ISA=%r" % request_isa in out.stderr
+
+
+def test_unknown_fastact_isa_is_a_clear_error():
+    env = dict(os.environ, FASTACT_ISA="sse9")
+    out = subprocess.run([sys.executable, "-c", "import fastact"], env=env, capture_output=True,
+                         text=True, cwd=os.path.dirname(__file__))
+    assert out.returncode != 0
+    assert "FASTACT_ISA must be one of" in out.stderr
+
+
+def test_demo_prints_every_activation_and_a_timing(capsys):
+    assert cli.main(["demo", "--size", "2000", "--repeat", "1"]) == 0
+    text = capsys.readouterr().out
+    for name in cli.ACTIVATIONS:
+        assert text.count(name) >= 3   # sample values, float32 and float64 timings
+    assert "reference ms" in text
+
+
+def test_cli_rejects_a_bad_size():
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--size", "0"])

@@ -1,0 +1,217 @@
+"""The activations behave as NumPy ufuncs: dtypes, shapes, layouts, out=, errors."""
+import numpy as np
+import pytest
+
+import fastact
+from helpers import ACTIVATIONS, DTYPES, max_ulp, ufunc
+from fastact import reference
+
+NAMES = pytest.mark.parametrize("name", ACTIVATIONS)
+DTYPE = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+
+
+def data(shape, dtype, seed=1):
+    return np.random.default_rng(seed).uniform(-30, 30, shape).astype(dtype)
+
+
+def assert_matches_reference(y, x, name):
+    from helpers import ULP_BOUND
+    assert y.shape == np.shape(x)
+    assert max_ulp(y, np.asarray(x), name) <= ULP_BOUND[name]
+
+
+@NAMES
+def test_is_a_numpy_ufunc_with_float32_and_float64_loops(name):
+    f = ufunc(name)
+    assert isinstance(f, np.ufunc)
+    assert (f.nin, f.nout) == (1, 1)
+    assert f.types == ["f->f", "d->d"]
+    assert f.__name__ == name
+    assert name in f.__doc__
+
+
+@NAMES
+@pytest.mark.parametrize("in_dtype, out_dtype", [
+    (np.int64, np.float64), (np.int32, np.float64), (np.int8, np.float32),
+    (np.bool_, np.float32), (np.float16, np.float32), (np.uint16, np.float32),
+])
+def test_other_inputs_follow_numpy_casting(name, in_dtype, out_dtype):
+    x = np.array([0, 1, 2, 3], dtype=in_dtype)
+    y = ufunc(name)(x)
+    assert y.dtype == out_dtype
+    assert y.dtype == np.result_type(x.dtype, np.float32)
+    np.testing.assert_array_equal(y, ufunc(name)(x.astype(out_dtype)))
+
+
+@NAMES
+def test_unsupported_dtype_raises_like_numpy(name):
+    x = np.array([1 + 2j])
+    with pytest.raises(TypeError, match="not supported for the input types"):
+        ufunc(name)(x)
+
+
+@NAMES
+@DTYPE
+def test_python_scalars_and_0d_arrays(name, dtype):
+    f = ufunc(name)
+    y = f(dtype(0.75))
+    assert np.ndim(y) == 0 and y.dtype == dtype
+    y0 = f(np.array(0.75, dtype=dtype))
+    assert np.ndim(y0) == 0 and y0 == y
+    assert f(0.75) == f(np.float64(0.75))
+
+
+@NAMES
+@DTYPE
+@pytest.mark.parametrize("shape", [(0,), (3, 0), (0, 4, 2)])
+def test_empty_arrays(name, dtype, shape):
+    y = ufunc(name)(np.empty(shape, dtype=dtype))
+    assert y.shape == shape and y.dtype == dtype
+
+
+@NAMES
+@DTYPE
+def test_every_length_from_1_to_100(name, dtype):
+    # Exercises the vector body and every length of the scalar tail.
+    f = ufunc(name)
+    for n in range(1, 101):
+        x = data(n, dtype, seed=n)
+        assert_matches_reference(f(x), x, name)
+
+
+@NAMES
+@DTYPE
+def test_lengths_around_chunk_and_threshold_sizes(name, dtype):
+    f = ufunc(name)
+    for n in (8191, 8193, 16383, 16385, 131071, 131073, 262147, 1_000_003):
+        x = data(n, dtype, seed=n)
+        assert_matches_reference(f(x), x, name)
+
+
+@NAMES
+@DTYPE
+def test_2d_c_and_f_order_and_non_contiguous_views(name, dtype):
+    f = ufunc(name)
+    base = data((301, 257), dtype)
+    views = {
+        "C": base,
+        "F": np.asfortranarray(base),
+        "rows": base[::3],
+        "cols": base[:, 1::2],
+        "negative": base[::-1, ::-2],
+        "transposed": base.T,
+        "1d stride": base.ravel()[::7],
+        "1d reversed": base.ravel()[::-1],
+    }
+    expected_all = f(base.copy())
+    for label, v in views.items():
+        y = f(v)
+        assert_matches_reference(y, v, name)
+        # every layout runs the same C loop: bitwise identical results
+        np.testing.assert_array_equal(y, f(np.ascontiguousarray(v)), err_msg=label)
+    np.testing.assert_array_equal(f(base[:, 1::2]), expected_all[:, 1::2])
+
+
+@NAMES
+@DTYPE
+def test_out_argument_writes_into_out_and_leaves_input_unchanged(name, dtype):
+    f = ufunc(name)
+    x = data(1000, dtype)
+    x_before = x.copy()
+    out = np.full_like(x, 7)
+    y = f(x, out=out)
+    assert y is out
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(out, f(x))
+    out2 = np.empty_like(x)
+    assert f(x, out=(out2,)) is out2
+
+
+@NAMES
+@DTYPE
+def test_in_place(name, dtype):
+    f = ufunc(name)
+    for x in (data(70_000, dtype), data((40, 33), dtype)[:, ::2]):
+        expected = f(x)
+        assert f(x, out=x) is x
+        np.testing.assert_array_equal(x, expected)
+
+
+@NAMES
+def test_broadcasting_with_out(name):
+    f = ufunc(name)
+    x = data(5, np.float32)
+    out = np.empty((4, 5), dtype=np.float32)
+    f(x, out=out)
+    np.testing.assert_array_equal(out, np.broadcast_to(f(x), (4, 5)))
+
+
+@NAMES
+def test_where_argument(name):
+    f = ufunc(name)
+    x = data(100, np.float64)
+    mask = np.arange(100) % 3 == 0
+    out = np.full_like(x, -5.0)
+    f(x, out=out, where=mask)
+    np.testing.assert_array_equal(out[mask], f(x)[mask])
+    assert np.all(out[~mask] == -5.0)
+
+
+@NAMES
+def test_dtype_argument_selects_the_loop(name):
+    f = ufunc(name)
+    x = data(100, np.float32)
+    y = f(x, dtype=np.float64)
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, f(x.astype(np.float64)))
+
+
+@NAMES
+@pytest.mark.parametrize("bad_out, error", [
+    (np.empty(10, dtype=np.int32), np.tanh),       # wrong dtype: can't cast
+    (np.empty(9, dtype=np.float64), np.tanh),      # wrong shape
+    (np.empty((2, 10), dtype=np.float64)[:, 0], np.tanh),  # wrong shape
+])
+def test_bad_out_raises_the_same_error_class_as_numpy(name, bad_out, error):
+    x = data(10, np.float64)
+    with pytest.raises(Exception) as numpy_err:
+        error(x, out=bad_out)
+    with pytest.raises(type(numpy_err.value)):
+        ufunc(name)(x, out=bad_out)
+
+
+@NAMES
+def test_read_only_out_raises(name):
+    out = np.empty(10)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        ufunc(name)(data(10, np.float64), out=out)
+
+
+@NAMES
+def test_array_ufunc_dispatch(name):
+    class Wrapped:
+        def __init__(self, value):
+            self.value = value
+
+        def __array_ufunc__(self, uf, method, *inputs, **kwargs):
+            args = [i.value if isinstance(i, Wrapped) else i for i in inputs]
+            return ("handled", uf.__name__, method, getattr(uf, method)(*args, **kwargs))
+
+    x = data(4, np.float64)
+    tag, uf_name, method, result = ufunc(name)(Wrapped(x))
+    assert (tag, uf_name, method) == ("handled", name, "__call__")
+    np.testing.assert_array_equal(result, ufunc(name)(x))
+
+
+def test_reference_imports_only_numpy():
+    import ast
+    import inspect
+    tree = ast.parse(inspect.getsource(reference))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported == {"numpy"}
