@@ -110,6 +110,26 @@ class BuildExt(build_ext):
         print("fastact build: openmp=%(openmp)s isas=%(isas)s cflags=%(cflags)s" % build_info)
         super().build_extensions()
 
+    def run(self):
+        super().run()
+        if not self.inplace:
+            self._copy_into_source_tree()
+
+    def _copy_into_source_tree(self):
+        """Put the built modules beside the sources too.
+
+        Python started in a clone's root (`python -c`, `python -m fastact`,
+        `python -m pytest`) imports ./fastact, not the installed package; with
+        the same build's modules there, both are the same fastact.  The copies
+        are git-ignored and replaced by every build.
+        """
+        root = os.path.dirname(os.path.abspath(__file__))
+        for ext in self.extensions:
+            built = self.get_ext_fullpath(ext.name)
+            package_dir = os.path.join(root, *ext.name.split(".")[:-1])
+            if os.path.isdir(package_dir) and os.access(package_dir, os.W_OK):
+                shutil.copyfile(built, os.path.join(package_dir, os.path.basename(built)))
+
     def _openmp_args(self, msvc):
         mode = env_flag("FASTACT_OPENMP")
         if mode not in (None, "0", "1"):

@@ -215,3 +215,11 @@ def test_reference_imports_only_numpy():
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert imported == {"numpy"}
+
+
+@NAMES
+def test_ufunc_pickles_to_the_same_object(name):
+    # dask, joblib and multiprocessing pickle the functions they ship
+    import pickle
+    f = ufunc(name)
+    assert pickle.loads(pickle.dumps(f)) is f
