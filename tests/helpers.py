@@ -18,9 +18,10 @@ def ulp_error(got, x, name):
     """Per-element error of `got` = fastact.<name>(x) in ULP of the exact result.
 
     The exact result is the reference in its wider type (float64 for float32
-    input, long double for float64).  The ULP is that of the rounded result's
-    binade just below it, so an error at a power of two is never understated.
-    NaN and infinities must match exactly (error 0 or inf).
+    input, long double for float64); the ULP is the spacing of the binade the
+    exact value lies in (for a value just below a power of two, the smaller
+    spacing below it), floored at the smallest subnormal.  NaN and infinities
+    must match exactly (error 0 or inf).
     """
     got = np.asarray(got)
     exact = getattr(reference, name)(x, exact_wide=True)
@@ -30,7 +31,10 @@ def ulp_error(got, x, name):
     inf_ref = np.isinf(rounded)
     finite = ~np.isnan(rounded) & ~inf_ref
     with np.errstate(invalid="ignore", over="ignore"):
-        ulp = np.spacing(np.nextafter(np.abs(rounded), 0)).astype(exact.dtype)
+        # the exact value rounded toward zero: its spacing is the exact value's ULP
+        toward_zero = np.where(np.abs(rounded.astype(exact.dtype)) > np.abs(exact),
+                               np.nextafter(rounded, got.dtype.type(0)), rounded)
+        ulp = np.spacing(np.abs(toward_zero)).astype(exact.dtype)
         err[finite] = np.abs(got[finite].astype(exact.dtype) - exact[finite]) / ulp[finite]
     err[~nan_ok] = np.inf
     err[inf_ref & (got != rounded)] = np.inf
