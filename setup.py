@@ -35,6 +35,26 @@ ISA_FLAGS = {
                "-mavx2", "-mfma", "-mprefer-vector-width=512"],
 }
 
+# An instruction of each ISA, so that an assembler too old for it fails the probe.
+ISA_PROBES = {
+    "avx2": textwrap.dedent("""
+        #include <immintrin.h>
+        int main(void) {
+            __m256 a = _mm256_set1_ps(1.0f);
+            a = _mm256_fmadd_ps(a, a, a);
+            return (int)_mm256_cvtss_f32(a);
+        }
+    """),
+    "avx512": textwrap.dedent("""
+        #include <immintrin.h>
+        int main(void) {
+            __m512d a = _mm512_set1_pd(1.0);
+            __m512i k = _mm512_cvtpd_epi64(a);   /* AVX-512DQ */
+            return (int)_mm512_reduce_add_epi64(k);
+        }
+    """),
+}
+
 OPENMP_TEST = textwrap.dedent("""
     #include <omp.h>
     #include <stdio.h>
@@ -156,7 +176,7 @@ class BuildExt(build_ext):
         isas = ["baseline"]
         if x86 and not msvc and not native:
             isas += [isa for isa in ("avx2", "avx512")
-                     if compiles(self.compiler, "int main(void){return 0;}\n", ISA_FLAGS[isa])]
+                     if compiles(self.compiler, ISA_PROBES[isa], ISA_FLAGS[isa])]
         common = [] if msvc else list(LOOP_CFLAGS)
         if native and not msvc:
             common.append("-march=native")

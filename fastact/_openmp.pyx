@@ -14,15 +14,27 @@ cdef extern from *:
     #ifdef _OPENMP
     #include <omp.h>
     #define FASTACT_HAVE_OPENMP 1
+    #define FASTACT_OPENMP_VERSION _OPENMP
     #else
+    /* never define _OPENMP here: Cython would then include <omp.h>, which a
+       toolchain without OpenMP does not have */
     #define FASTACT_HAVE_OPENMP 0
-    #define _OPENMP 0
+    #define FASTACT_OPENMP_VERSION 0
     static int omp_get_max_threads(void) { return 1; }
+    #endif
+
+    /* The num_threads() context is per Python thread, so that blocks in
+       concurrent threads never restore each other's setting. */
+    #if defined(_MSC_VER)
+    static __declspec(thread) int fastact_context_threads = 0;
+    #else
+    static __thread int fastact_context_threads = 0;
     #endif
     """
     bint FASTACT_HAVE_OPENMP
-    int OPENMP_VERSION "_OPENMP"
+    int FASTACT_OPENMP_VERSION
     int omp_get_max_threads() noexcept nogil
+    int fastact_context_threads
     const char *FASTACT_BUILD_CFLAGS
     const char *FASTACT_BUILD_LOOP_CFLAGS
     const char *FASTACT_BUILD_ISAS
@@ -39,15 +51,27 @@ def _available_cpus():
 # 0 means "not set": follow OpenMP's default.
 cdef int _requested_threads = 0
 cdef int _available = _available_cpus()
+# An explicit count above this is capped: thousands of threads only thrash.
+cdef int _max_threads = 4 * _available
 
 
 cdef int effective_num_threads() noexcept nogil:
+    """The thread count for a kernel called on this thread: the num_threads()
+    context of this thread, else set_num_threads(), else OpenMP's default
+    for this thread capped at the available CPUs."""
     if not FASTACT_HAVE_OPENMP:
         return 1
+    if fastact_context_threads > 0:
+        return fastact_context_threads
     if _requested_threads > 0:
         return _requested_threads
     cdef int n = omp_get_max_threads()
     return n if n < _available else _available
+
+
+def _openmp_default():
+    """OpenMP's own default for this thread (1 in a serial build)."""
+    return omp_get_max_threads()
 
 
 def get_num_threads():
@@ -61,56 +85,59 @@ def get_num_threads():
     return effective_num_threads()
 
 
+def _check_n_threads(n_threads):
+    """n_threads as a capped positive int; raises for anything else."""
+    if isinstance(n_threads, bool) or not hasattr(n_threads, "__index__"):
+        raise TypeError("n_threads must be a positive int or None, got %r" % (n_threads,))
+    n = n_threads.__index__()
+    if n < 1:
+        raise ValueError("n_threads must be a positive int or None, got %d" % n)
+    return min(n, _max_threads)
+
+
 def set_num_threads(n_threads):
     """Set the number of threads for fastact's kernels, process-wide.
 
     Parameters
     ----------
     n_threads : int or None
-        A positive thread count, or None to go back to the default
-        (OMP_NUM_THREADS / threadpoolctl, capped at the available CPUs).
-        In a serial build any count runs on one thread.
+        A positive thread count (capped at 4 x the available CPUs), or None
+        to go back to the default: OMP_NUM_THREADS, or threadpoolctl's OpenMP
+        limit on the calling thread, capped at the available CPUs.  In a
+        serial build any count runs on one thread.
     """
     global _requested_threads
-    if n_threads is None:
-        _requested_threads = 0
-        return
-    if isinstance(n_threads, bool) or not hasattr(n_threads, "__index__"):
-        raise TypeError("n_threads must be a positive int or None, got %r" % (n_threads,))
-    n = n_threads.__index__()
-    if n < 1:
-        raise ValueError("n_threads must be a positive int or None, got %d" % n)
-    _requested_threads = min(n, 1 << 16)
-
-
-def _requested():
-    return _requested_threads if _requested_threads > 0 else None
+    _requested_threads = 0 if n_threads is None else _check_n_threads(n_threads)
 
 
 @contextmanager
 def num_threads(n_threads):
-    """Context manager: run fastact kernels with `n_threads` inside the block.
+    """Context manager: fastact kernels called from this thread use `n_threads`.
 
-    The setting is process-wide (like torch.set_num_threads), restored on exit.
+    The setting belongs to the calling Python thread and is restored on exit,
+    so blocks may nest and run in several threads at once.  It takes
+    precedence over set_num_threads().
 
     Examples
     --------
     >>> with fastact.num_threads(1):
     ...     y = fastact.sigmoid(x)
     """
-    previous = _requested()
-    set_num_threads(n_threads)
+    global fastact_context_threads
+    cdef int n = _check_n_threads(n_threads)
+    cdef int previous = fastact_context_threads
+    fastact_context_threads = n
     try:
         yield
     finally:
-        set_num_threads(previous)
+        fastact_context_threads = previous
 
 
 def build_info():
     """How this fastact was compiled, as a dict (used by show_config)."""
     return {
         "openmp": bool(FASTACT_HAVE_OPENMP),
-        "openmp_version": OPENMP_VERSION if FASTACT_HAVE_OPENMP else None,
+        "openmp_version": FASTACT_OPENMP_VERSION if FASTACT_HAVE_OPENMP else None,
         "cflags": FASTACT_BUILD_CFLAGS.decode(),
         "loop_cflags": FASTACT_BUILD_LOOP_CFLAGS.decode(),
         "compiled_isas": FASTACT_BUILD_ISAS.decode().split(),

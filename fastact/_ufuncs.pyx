@@ -51,6 +51,8 @@ cdef void run_contiguous(fa_unary_fn kernel, const char *x, char *y, Py_ssize_t 
                          Py_ssize_t itemsize, Py_ssize_t min_parallel_elems) noexcept nogil:
     cdef int n_threads = 1
     cdef Py_ssize_t chunk, n_chunks, c, start
+    if n <= 0:
+        return
     if n >= min_parallel_elems:
         n_threads = effective_num_threads()
     if n_threads <= 1:

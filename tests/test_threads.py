@@ -21,6 +21,13 @@ CPUS = build_info()["available_cpus"]
 def in_force(n_threads):
     return n_threads if OPENMP else 1
 
+
+def default_threads():
+    """The default on this thread: OpenMP's own (OMP_NUM_THREADS,
+    threadpoolctl) capped at the available CPUs."""
+    from fastact._openmp import _openmp_default
+    return in_force(min(_openmp_default(), CPUS))
+
 # Sizes on both sides of every per-function parallel threshold.
 SIZES = (100, 2047, 2049, 4097, 8191, 8193, 16385, 32769, 65_537, 1_000_001)
 
@@ -103,7 +110,51 @@ def test_explicit_count_may_exceed_the_cpus():
 
 def test_default_is_capped_at_the_available_cpus():
     fastact.set_num_threads(None)
-    assert fastact.get_num_threads() == in_force(CPUS)
+    assert fastact.get_num_threads() == default_threads()
+    assert fastact.get_num_threads() <= CPUS
+
+
+def test_explicit_count_is_capped_at_four_times_the_cpus():
+    fastact.set_num_threads(10 ** 6)
+    assert fastact.get_num_threads() == in_force(4 * CPUS)
+    with fastact.num_threads(10 ** 6):
+        assert fastact.get_num_threads() == in_force(4 * CPUS)
+
+
+def test_context_takes_precedence_over_set_num_threads():
+    fastact.set_num_threads(3)
+    with fastact.num_threads(1):
+        assert fastact.get_num_threads() == 1
+    assert fastact.get_num_threads() == in_force(3)
+
+
+def test_num_threads_context_is_per_python_thread():
+    # A enters, B enters, A leaves, B leaves: neither restores the other's value.
+    step = [threading.Event() for _ in range(4)]
+    seen = {}
+
+    def thread_a():
+        with fastact.num_threads(1):
+            step[0].set()
+            step[1].wait(10)
+            seen["a inside"] = fastact.get_num_threads()
+        step[2].set()
+
+    def thread_b():
+        step[0].wait(10)
+        with fastact.num_threads(2):
+            step[1].set()
+            step[2].wait(10)
+            seen["b inside"] = fastact.get_num_threads()
+        seen["b after"] = fastact.get_num_threads()
+
+    threads = [threading.Thread(target=thread_a), threading.Thread(target=thread_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert seen == {"a inside": 1, "b inside": in_force(2), "b after": default_threads()}
+    assert fastact.get_num_threads() == default_threads()
 
 
 def _threads_in_subprocess(env_extra, code="import fastact; print(fastact.get_num_threads())"):
@@ -127,4 +178,4 @@ def test_threadpoolctl_openmp_limit_is_honoured():
     fastact.set_num_threads(None)
     with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
         assert fastact.get_num_threads() == 1
-    assert fastact.get_num_threads() == in_force(CPUS)
+    assert fastact.get_num_threads() == default_threads()

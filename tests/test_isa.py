@@ -1,0 +1,78 @@
+"""Every instruction set compiled in, forced with FASTACT_ISA, meets the same
+ULP bounds; the FMA builds (AVX2, AVX-512) agree bitwise."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fastact._config import config
+from helpers import ACTIVATIONS, DTYPES, ULP_BOUND, edge_values, max_ulp, random_inputs
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+RUN_ONE_ISA = """
+import sys, numpy as np
+import fastact, fastact._ufuncs as u
+isa, path = sys.argv[1], sys.argv[2]
+inputs = np.load(path + ".in.npz")
+results = {}
+for key in inputs.files:
+    for name in %r:
+        results[name + "-" + key] = getattr(fastact, name)(inputs[key])
+        results[name + "-" + key + "-strided"] = getattr(fastact, name)(inputs[key][::3])
+np.savez(path + "." + isa + ".npz", isa_in_use=np.array(u.isa()), **results)
+""" % (ACTIVATIONS,)
+
+
+def _supported_isas():
+    """Compiled ISAs this CPU runs (a forced ISA the CPU lacks falls back)."""
+    order = ["baseline", "avx2", "avx512"]
+    best = config()["isa"]
+    return [isa for isa in config()["compiled_isas"] if order.index(isa) <= order.index(best)]
+
+
+@pytest.fixture(scope="module")
+def per_isa_results(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("isa") / "run")
+    inputs = {}
+    for dtype in DTYPES:
+        name = np.dtype(dtype).name
+        inputs[name] = np.concatenate([random_inputs(dtype, 100_000, seed=7), edge_values(dtype)])
+    np.savez(path + ".in.npz", **inputs)
+    results = {}
+    for isa in _supported_isas():
+        env = dict(os.environ, FASTACT_ISA=isa)
+        subprocess.run([sys.executable, "-c", RUN_ONE_ISA, isa, path], env=env, check=True, cwd=HERE)
+        loaded = np.load(path + "." + isa + ".npz")
+        assert str(loaded["isa_in_use"]) == isa
+        results[isa] = loaded
+    return inputs, results
+
+
+def test_this_cpu_runs_at_least_the_baseline():
+    assert "baseline" in _supported_isas()
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_every_isa_meets_the_ulp_bound(per_isa_results, name, dtype):
+    inputs, results = per_isa_results
+    key = np.dtype(dtype).name
+    x = inputs[key]
+    for isa, res in results.items():
+        assert max_ulp(res[name + "-" + key], x, name) <= ULP_BOUND[name], isa
+        # strided and contiguous data run the same loop
+        np.testing.assert_array_equal(res[name + "-" + key + "-strided"], res[name + "-" + key][::3])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_fma_isas_agree_bitwise(per_isa_results, name, dtype):
+    _, results = per_isa_results
+    fma = [isa for isa in ("avx2", "avx512") if isa in results]
+    if len(fma) < 2:
+        pytest.skip("this CPU or build has fewer than two FMA instruction sets")
+    key = name + "-" + np.dtype(dtype).name
+    np.testing.assert_array_equal(results["avx2"][key], results["avx512"][key])
