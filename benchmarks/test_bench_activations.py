@@ -1,81 +1,62 @@
-"""pytest-benchmark suite: each activation against the reference and NumPy.
+"""pytest-benchmark suite: each activation against the reference and the peers.
 
     pytest benchmarks/ --benchmark-group-by=group --benchmark-columns=min,median,ops
 
-Groups are one function, dtype and size, so a reader compares fastact, the
-reference and the NumPy composition a user would write side by side.  Not part
-of the default test run (testpaths = tests).  Peers that are not installed
-(scipy) are skipped, never counted.
+Every activation x float32/float64 x 1e2, 1e4, 1e6, 1e7 elements, allocating
+and with `out=`; fastact against fastact.reference and every installed peer of
+fastact.bench.PEERS (the NumPy composition, SciPy, numexpr, PyTorch, numba).
+A group is one function, dtype, size and mode, so a reader compares the
+implementations side by side.  Missing peers are skipped, never counted.
+Not part of the default test run (testpaths = tests).
 """
 import numpy as np
 import pytest
 
 import fastact
-from fastact import reference
+from fastact import bench, reference
 
-SIZES = [10 ** 3, 10 ** 5, 10 ** 6, 10 ** 7]
+SIZES = [10 ** 2, 10 ** 4, 10 ** 6, 10 ** 7]
 DTYPES = ["float32", "float64"]
+IMPLS = ["fastact", "reference"] + list(bench.PEERS)
 
 
-def _numpy_sigmoid(x, out):
-    # what a NumPy user writes: three passes, stable for x >= -88 only
-    np.negative(x, out=out)
-    np.exp(out, out=out)
-    out += 1
-    return np.reciprocal(out, out=out)
+@pytest.fixture(scope="module")
+def peers():
+    loaded = {}
+    for name, make in bench.PEERS.items():
+        try:
+            loaded[name] = make(fastact.get_num_threads())
+        except ImportError:
+            pass
+    return loaded
 
 
-def _numpy_softplus(x, out):
-    # the stable NumPy form: max(x, 0) + log1p(exp(-|x|))
-    t = np.abs(x)
-    np.negative(t, out=t)
-    np.exp(t, out=t)
-    np.log1p(t, out=t)
-    np.maximum(x, 0, out=out)
-    return np.add(out, t, out=out)
-
-
-NUMPY = {
-    "sigmoid": _numpy_sigmoid,
-    "tanh": lambda x, out: np.tanh(x, out=out),
-    "softplus": _numpy_softplus,
-    "relu": lambda x, out: np.maximum(x, 0, out=out),
-    "step": lambda x, out: np.heaviside(x, 0, out=out),
-}
-
-
-def _scipy(name):
-    special = pytest.importorskip("scipy.special")
-    if name == "sigmoid":
-        return lambda x, out: special.expit(x, out=out)
-    pytest.skip("scipy has no %s" % name)
-
-
-@pytest.fixture(scope="module", params=DTYPES)
-def dtype(request):
-    return request.param
-
-
+@pytest.mark.parametrize("mode", ["out", "alloc"])
 @pytest.mark.parametrize("n", SIZES, ids=lambda n: "n=%.0e" % n)
-@pytest.mark.parametrize("impl", ["fastact", "reference", "numpy", "scipy"])
-@pytest.mark.parametrize("name", list(NUMPY))
-def test_activation(benchmark, name, impl, n, dtype):
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("name", bench.FUNCTIONS)
+def test_activation(benchmark, peers, name, impl, dtype, n, mode):
     if impl == "reference" and n > 10 ** 6 and dtype == "float64":
         pytest.skip("the long double reference takes seconds per call at this size")
     x = np.random.default_rng(0).uniform(-10, 10, n).astype(dtype)
     out = np.empty_like(x)
     if impl == "fastact":
         f = getattr(fastact, name)
-        fn = lambda: f(x, out=out)
+        fn = (lambda: f(x, out=out)) if mode == "out" else (lambda: f(x))
     elif impl == "reference":
+        if mode == "out":
+            pytest.skip("the reference always allocates")
         f = getattr(reference, name)
         fn = lambda: f(x)
-    elif impl == "numpy":
-        fn = lambda: NUMPY[name](x, out)
     else:
-        g = _scipy(name)
-        fn = lambda: g(x, out)
-    benchmark.group = "%s %s n=%.0e" % (name, dtype, n)
-    benchmark.extra_info["melem_per_s"] = None
+        if impl not in peers:
+            pytest.skip("%s is not installed" % impl)
+        if name not in peers[impl]:
+            pytest.skip("%s has no %s" % (impl, name))
+        g = peers[impl][name]
+        fn = ((lambda: bench._call(g, x, out)) if mode == "out"
+              else (lambda: bench._call(g, x, np.empty_like(x))))
+    benchmark.group = "%s %s n=%.0e %s" % (name, dtype, n, mode)
     benchmark(fn)
     benchmark.extra_info["melem_per_s"] = n / benchmark.stats.stats.min / 1e6

@@ -27,7 +27,8 @@ def wide_dtype(dtype):
 
 
 def _widen(x):
-    return x.astype(wide_dtype(x.dtype))
+    with np.errstate(invalid="ignore"):   # a signalling NaN is quieted, as intended
+        return x.astype(wide_dtype(x.dtype))
 
 
 def _finish(wide, like, exact_wide=False):

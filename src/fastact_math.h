@@ -48,6 +48,10 @@ static inline double fa_from_bits_f64(uint64_t u) { double x; memcpy(&x, &u, siz
 static inline float fa_abs_f32(float x) { return fa_from_bits_f32(fa_bits_f32(x) & 0x7fffffffu); }
 static inline double fa_abs_f64(double x) { return fa_from_bits_f64(fa_bits_f64(x) & 0x7fffffffffffffffull); }
 
+/* 2^k for k in the normal exponent range. */
+static inline float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((uint32_t)(k + 127) << 23); }
+static inline double fa_pow2_f64(int64_t k) { return fa_from_bits_f64((uint64_t)(k + 1023) << 52); }
+
 /* |mag| with the sign of sgn (copysign). */
 static inline float fa_with_sign_f32(float mag, float sgn)
 {
@@ -58,6 +62,26 @@ static inline double fa_with_sign_f64(double mag, double sgn)
     return fa_from_bits_f64((fa_bits_f64(mag) & 0x7fffffffffffffffull) |
                             (fa_bits_f64(sgn) & 0x8000000000000000ull));
 }
+
+/* n - y*d exactly, for y ~ n/d (so n - fl(y*d) is exact, Sterbenz): one FMA,
+ * or Dekker's product splitting where the target has no FMA (the baseline
+ * x86-64 build), so that every ISA keeps the compensated bounds. */
+#if defined(__FMA__) && (defined(__GNUC__) || defined(__clang__))
+#define FA_DEFINE_RESIDUAL(T, sfx, FMA, SPLIT) \
+    static inline T fa_residual_##sfx(T n, T y, T d) { return FMA(-y, d, n); }
+#else
+#define FA_DEFINE_RESIDUAL(T, sfx, FMA, SPLIT)                                \
+    static inline T fa_residual_##sfx(T n, T y, T d)                          \
+    {                                                                         \
+        T p = y * d;                                                          \
+        T cy = SPLIT * y, y_hi = cy - (cy - y), y_lo = y - y_hi;              \
+        T cd = SPLIT * d, d_hi = cd - (cd - d), d_lo = d - d_hi;              \
+        T err = ((y_hi * d_hi - p) + y_hi * d_lo + y_lo * d_hi) + y_lo * d_lo; \
+        return (n - p) - err;                                                 \
+    }
+#endif
+FA_DEFINE_RESIDUAL(float, f32, FA_FMAF, 4097.0f)          /* 2^12 + 1 */
+FA_DEFINE_RESIDUAL(double, f64, FA_FMA, 134217729.0)      /* 2^27 + 1 */
 
 /* ------------------------------------------------------------------------
  * exp and expm1 for x <= 0 (the activations only need e^-|x| and e^-2|x|).
@@ -92,18 +116,25 @@ static inline double fa_reduce_ln2_f64(double x, int64_t *k)
     return FA_FMA(kf, -fa_ln2_lo_f64, r);
 }
 
-/* e^r - 1 for |r| <= ln2/2. */
-static inline float fa_expm1_poly_f32(float r)
-{
-    float q = 1.0f / 5040.0f;
-    q = FA_FMAF(q, r, 1.0f / 720.0f);
-    q = FA_FMAF(q, r, 1.0f / 120.0f);
-    q = FA_FMAF(q, r, 1.0f / 24.0f);
-    q = FA_FMAF(q, r, 1.0f / 6.0f);
-    q = FA_FMAF(q, r, 0.5f);
-    return FA_FMAF(r * r, q, r);
-}
-static inline double fa_expm1_poly_f64(double r)
+/* e^r - 1 - r = r^2 * (1/2 + r/6 + ...) for |r| <= ln2/2; truncation below
+ * 2^-31 (tail8, to r^8: float's working precision) and 2^-62 (double, to
+ * r^13) relative to e^r. */
+#define FA_DEFINE_EXPM1_TAIL8(T, sfx, FMA)                                    \
+    static inline T fa_expm1_tail8_##sfx(T r)                                 \
+    {                                                                         \
+        T q = (T)1 / (T)40320;                                                \
+        q = FMA(q, r, (T)1 / (T)5040);                                        \
+        q = FMA(q, r, (T)1 / (T)720);                                         \
+        q = FMA(q, r, (T)1 / (T)120);                                         \
+        q = FMA(q, r, (T)1 / (T)24);                                          \
+        q = FMA(q, r, (T)1 / (T)6);                                           \
+        q = FMA(q, r, (T)0.5);                                                \
+        return r * r * q;                                                     \
+    }
+FA_DEFINE_EXPM1_TAIL8(float, f32, FA_FMAF)
+FA_DEFINE_EXPM1_TAIL8(double, f64, FA_FMA)
+
+static inline double fa_expm1_tail_f64(double r)
 {
     double q = 1.0 / 6227020800.0;
     q = FA_FMA(q, r, 1.0 / 479001600.0);
@@ -117,52 +148,97 @@ static inline double fa_expm1_poly_f64(double r)
     q = FA_FMA(q, r, 1.0 / 24.0);
     q = FA_FMA(q, r, 1.0 / 6.0);
     q = FA_FMA(q, r, 0.5);
-    return FA_FMA(r * r, q, r);
+    return r * r * q;
 }
+
+/* The rounding error of fa_reduce_ln2_*'s r (ln2_lo*k is not exact). */
+static inline float fa_reduce_ln2_lo_f32(float x, float r)
+{
+    const float shifter = 0x1.8p23f;
+    float kf = FA_FMAF(x, 0x1.715476p+0f, shifter) - shifter;
+    float r1 = FA_FMAF(kf, -fa_ln2_hi_f32, x);
+    return FA_FMAF(kf, -fa_ln2_lo_f32, r1 - r);
+}
+static inline double fa_reduce_ln2_lo_f64(double x, double r)
+{
+    const double shifter = 0x1.8p52;
+    double kf = FA_FMA(x, 0x1.71547652b82fep+0, shifter) - shifter;
+    double r1 = FA_FMA(kf, -fa_ln2_hi_f64, x);
+    return FA_FMA(kf, -fa_ln2_lo_f64, r1 - r);
+}
+
+/* e^(r + r_lo) - 1 as hi + *lo: r + t summed exactly (Fast2Sum, |r| >= |t|),
+ * the reduction's error r_lo added to the low part. */
+#define FA_DEFINE_EXPM1_POLY_HILO(T, sfx, TAIL)                               \
+    static inline T fa_expm1_poly_hilo_##sfx(T r, T r_lo, T *lo)              \
+    {                                                                         \
+        T t = TAIL(r);                                                        \
+        T hi = r + t;                                                         \
+        *lo = ((r - hi) + t) + r_lo;                                          \
+        return hi;                                                            \
+    }
+FA_DEFINE_EXPM1_POLY_HILO(float, f32, fa_expm1_tail8_f32)
+FA_DEFINE_EXPM1_POLY_HILO(double, f64, fa_expm1_tail_f64)
 
 /* e^x for x <= 0.  2^k is applied in two halves, so that a subnormal
  * result is rounded once, from the exact scaled value.  Below the clamp the
  * result rounds to 0 (float: e^-104 < 2^-150; double: e^-746 < 2^-1075). */
-static inline float fa_exp_nonpos_f32(float x)
-{
-    int32_t k;
-    x = (x < -104.0f) ? -104.0f : x;           /* NaN stays NaN */
-    float p = 1.0f + fa_expm1_poly_f32(fa_reduce_ln2_f32(x, &k));
-    int32_t k1 = k >> 1;                       /* arithmetic shift: floor(k/2) */
-    float s1 = fa_from_bits_f32((uint32_t)(k1 + 127) << 23);
-    float s2 = fa_from_bits_f32((uint32_t)(k - k1 + 127) << 23);
-    return (p * s1) * s2;
-}
 static inline double fa_exp_nonpos_f64(double x)
 {
     int64_t k;
     x = (x < -746.0) ? -746.0 : x;
-    double p = 1.0 + fa_expm1_poly_f64(fa_reduce_ln2_f64(x, &k));
-    int64_t k1 = k >> 1;
-    double s1 = fa_from_bits_f64((uint64_t)(k1 + 1023) << 52);
-    double s2 = fa_from_bits_f64((uint64_t)(k - k1 + 1023) << 52);
-    return (p * s1) * s2;
+    double r = fa_reduce_ln2_f64(x, &k);
+    double p = 1.0 + (r + fa_expm1_tail_f64(r));
+    int64_t k1 = k >> 1;                       /* arithmetic shift: floor(k/2) */
+    return (p * fa_pow2_f64(k1)) * fa_pow2_f64(k - k1);
 }
 
-/* e^x - 1 for x <= 0: 2^k * (e^r - 1) + (2^k - 1).  With k = 0 this is the
- * polynomial alone, so small |x| keeps full relative accuracy.  Below the
- * clamp the result rounds to -1 (float: -20, double: -40). */
-static inline float fa_expm1_nonpos_f32(float x)
-{
-    int32_t k;
-    x = (x < -20.0f) ? -20.0f : x;
-    float pm1 = fa_expm1_poly_f32(fa_reduce_ln2_f32(x, &k));
-    float s = fa_from_bits_f32((uint32_t)(k + 127) << 23);
-    return FA_FMAF(s, pm1, s - 1.0f);
-}
-static inline double fa_expm1_nonpos_f64(double x)
-{
-    int64_t k;
-    x = (x < -40.0) ? -40.0 : x;
-    double pm1 = fa_expm1_poly_f64(fa_reduce_ln2_f64(x, &k));
-    double s = fa_from_bits_f64((uint64_t)(k + 1023) << 52);
-    return FA_FMA(s, pm1, s - 1.0);
-}
+/* ------------------------------------------------------------------------
+ * The same, to about twice the working precision: hi + *lo, with *lo holding
+ * the rounding errors of the reduction, the polynomial and the final sums.
+ * The compensated activations below divide once and correct the quotient
+ * with an exact FMA residual, which is how they reach <= 1 ULP.
+ * ------------------------------------------------------------------------ */
+
+/* e^x for x <= 0 as hi + *lo; below CLAMP the result rounds to 0 (float
+ * -104, double -746).  2^(k + SHIFT) is normal for every k >= CLAMP/ln2 and
+ * the multiplication by 2^-SHIFT rounds once, so subnormal results too. */
+#define FA_DEFINE_EXP_NONPOS_HILO(T, sfx, I, CLAMP, SHIFT, TWO_TO_MINUS_SHIFT)   \
+    static inline T fa_exp_nonpos_hilo_##sfx(T x, T *lo)                      \
+    {                                                                         \
+        I k;                                                                  \
+        x = (x < CLAMP) ? CLAMP : x;                                          \
+        T r = fa_reduce_ln2_##sfx(x, &k);                                     \
+        T P_lo, P_hi = fa_expm1_poly_hilo_##sfx(r, fa_reduce_ln2_lo_##sfx(x, r), &P_lo); \
+        T p_hi = (T)1 + P_hi;                                                 \
+        T p_lo = (((T)1 - p_hi) + P_hi) + P_lo;                               \
+        T s = fa_pow2_##sfx(k + SHIFT);                                       \
+        *lo = (p_lo * s) * TWO_TO_MINUS_SHIFT;                                \
+        return (p_hi * s) * TWO_TO_MINUS_SHIFT;                               \
+    }
+FA_DEFINE_EXP_NONPOS_HILO(float, f32, int32_t, -104.0f, 64, 0x1p-64f)
+FA_DEFINE_EXP_NONPOS_HILO(double, f64, int64_t, -746.0, 600, 0x1p-600)
+
+/* e^x - 1 for x <= 0 as hi + *lo: (2^k - 1) + 2^k * (e^r - 1), the first
+ * part inexact once k < -24 (float) / -53 (double), so its error joins *lo.
+ * Below CLAMP the result rounds to -1 (float -20, double -40). */
+#define FA_DEFINE_EXPM1_NONPOS_HILO(T, sfx, I, CLAMP)                         \
+    static inline T fa_expm1_nonpos_hilo_##sfx(T x, T *lo)                    \
+    {                                                                         \
+        I k;                                                                  \
+        x = (x < CLAMP) ? CLAMP : x;                                          \
+        T r = fa_reduce_ln2_##sfx(x, &k);                                     \
+        T P_lo, P_hi = fa_expm1_poly_hilo_##sfx(r, fa_reduce_ln2_lo_##sfx(x, r), &P_lo); \
+        T s = fa_pow2_##sfx(k);                                               \
+        T a = s - (T)1;                                                       \
+        T a_lo = s - (a + (T)1);                                              \
+        T b = s * P_hi;                                                       \
+        T hi = a + b;        /* Fast2Sum: |a| >= |b| for k < 0, a = 0 for k = 0 */ \
+        *lo = (((a - hi) + b) + a_lo) + s * P_lo;                             \
+        return hi;                                                            \
+    }
+FA_DEFINE_EXPM1_NONPOS_HILO(float, f32, int32_t, -20.0f)
+FA_DEFINE_EXPM1_NONPOS_HILO(double, f64, int64_t, -40.0)
 
 /* ------------------------------------------------------------------------
  * log1p for 0 <= e <= 1 (softplus needs log1p(e^-|x|)).
@@ -173,27 +249,6 @@ static inline double fa_expm1_nonpos_f64(double x)
  * arithmetic (2s = f - s*f), so the large part f is never rounded.
  * log1p(e) = k*ln2 + log(m) + c/u.
  * ------------------------------------------------------------------------ */
-
-static inline float fa_log1p_unit_f32(float e)
-{
-    float u = 1.0f + e;
-    float c = e - (u - 1.0f);
-    float kf = (u > 0x1.6a09e6p+0f) ? 1.0f : 0.0f;   /* sqrt(2) */
-    float m = (u > 0x1.6a09e6p+0f) ? 0.5f * u : u;
-    float f = m - 1.0f;
-    float s = f / (2.0f + f);
-    float z = s * s;
-    /* |s| <= 0.1716, z <= 0.0295: terms up to z^5 leave < 2^-30 */
-    float R = 2.0f / 11.0f;
-    R = FA_FMAF(R, z, 2.0f / 9.0f);
-    R = FA_FMAF(R, z, 2.0f / 7.0f);
-    R = FA_FMAF(R, z, 2.0f / 5.0f);
-    R = FA_FMAF(R, z, 2.0f / 3.0f);
-    R = R * z;
-    float hf = 0.5f * f * f;
-    float lo = FA_FMAF(kf, fa_ln2_lo_f32, c / u);
-    return FA_FMAF(kf, fa_ln2_hi_f32, f - (hf - FA_FMAF(s, hf + R, lo)));
-}
 
 static inline double fa_log1p_unit_f64(double e)
 {
@@ -226,51 +281,99 @@ static inline double fa_log1p_unit_f64(double e)
  * The activations.
  * ------------------------------------------------------------------------ */
 
-/* sigmoid(x) = 1/(1+e^-x), from e = e^-|x| <= 1 so nothing overflows:
- * x >= 0: 1/(1+e);  x < 0: e/(1+e), which keeps tiny (subnormal) results. */
-static inline float fa_sigmoid_f32(float x)
-{
-    float e = fa_exp_nonpos_f32(-fa_abs_f32(x));
-    float num = (x < 0.0f) ? e : 1.0f;
-    return num / (1.0f + e);
-}
-static inline double fa_sigmoid_f64(double x)
-{
-    double e = fa_exp_nonpos_f64(-fa_abs_f64(x));
-    double num = (x < 0.0) ? e : 1.0;
-    return num / (1.0 + e);
-}
+/* sigmoid(x) = N / D with e = e^-|x| <= 1, so nothing overflows:
+ * x >= 0: 1/(1+e);  x < 0: e/(1+e), which keeps tiny (subnormal) results.
+ * e and D = 1 + e are carried as hi + lo; the quotient y0 = N * (1/D_hi) is
+ * corrected by the exact residual N - y0*D_hi (FMA) and the low parts.  One
+ * division per element (the compiler would duplicate N/D into both arms of
+ * the N select). */
+#define FA_DEFINE_SIGMOID(T, sfx, FMA)                                        \
+    static inline T fa_sigmoid_##sfx(T x)                                     \
+    {                                                                         \
+        T e_lo, e_hi = fa_exp_nonpos_hilo_##sfx(-fa_abs_##sfx(x), &e_lo);     \
+        T d_hi = (T)1 + e_hi;                                                 \
+        T d_lo = (((T)1 - d_hi) + e_hi) + e_lo;                               \
+        T n_hi = (x < 0) ? e_hi : (T)1;                                       \
+        T n_lo = (x < 0) ? e_lo : (T)0;                                       \
+        T rcp = (T)1 / d_hi;                                                  \
+        T y = n_hi * rcp;                                                     \
+        T corr = (fa_residual_##sfx(n_hi, y, d_hi) + n_lo) - y * d_lo;        \
+        return FMA(corr, rcp, y);                                             \
+    }
+FA_DEFINE_SIGMOID(float, f32, FA_FMAF)
+FA_DEFINE_SIGMOID(double, f64, FA_FMA)
 
-/* tanh(|x|) = -em / (em + 2) with em = expm1(-2|x|) in [-1, 0]: no
- * cancellation, full relative accuracy near 0, exactly 1 for large |x|. */
-static inline float fa_tanh_f32(float x)
-{
-    float ax = fa_abs_f32(x);
-    ax = (ax > 10.0f) ? 10.0f : ax;            /* tanh(10) rounds to 1; avoids -2*huge */
-    float em = fa_expm1_nonpos_f32(-2.0f * ax);
-    return fa_with_sign_f32(-em / (em + 2.0f), x);
-}
+/* tanh(|x|) = N / D with em = expm1(-2|x|) in [-1, 0], N = -em, D = em + 2:
+ * no cancellation, full relative accuracy near 0, exactly 1 for large |x|.
+ * double: compensated as sigmoid.  float: the plain quotient -- the
+ * compensated one (0.72 ULP) costs twice the time, which loses to np.tanh;
+ * a fast accurate float tanh is still to be written. */
 static inline double fa_tanh_f64(double x)
 {
     double ax = fa_abs_f64(x);
     ax = (ax > 20.0) ? 20.0 : ax;              /* tanh(20) rounds to 1 */
-    double em = fa_expm1_nonpos_f64(-2.0 * ax);
-    return fa_with_sign_f64(-em / (em + 2.0), x);
+    double em_lo, em = fa_expm1_nonpos_hilo_f64(-2.0 * ax, &em_lo);
+    double d_hi = em + 2.0;
+    double d_lo = ((2.0 - d_hi) + em) + em_lo;
+    double rcp = 1.0 / d_hi;
+    double y = -em * rcp;
+    double corr = (fa_residual_f64(-em, y, d_hi) - em_lo) - y * d_lo;
+    return fa_with_sign_f64(FA_FMA(corr, rcp, y), x);
+}
+static inline float fa_tanh_f32(float x)
+{
+    int32_t k;
+    float ax = fa_abs_f32(x);
+    ax = (ax > 10.0f) ? 10.0f : ax;            /* tanh(10) rounds to 1 */
+    float r = fa_reduce_ln2_f32(-2.0f * ax, &k);
+    /* e^r - 1 to r^7 (truncation 2^-27.5 suffices for the plain quotient) */
+    float q = 1.0f / 5040.0f;
+    q = FA_FMAF(q, r, 1.0f / 720.0f);
+    q = FA_FMAF(q, r, 1.0f / 120.0f);
+    q = FA_FMAF(q, r, 1.0f / 24.0f);
+    q = FA_FMAF(q, r, 1.0f / 6.0f);
+    q = FA_FMAF(q, r, 0.5f);
+    float pm1 = FA_FMAF(r * r, q, r);
+    float s = fa_pow2_f32(k);
+    float em = FA_FMAF(s, pm1, s - 1.0f);      /* e^(-2|x|) - 1, in [-1, 0] */
+    return fa_with_sign_f32(-em / (em + 2.0f), x);
 }
 
 /* softplus(x) = max(x, 0) + log1p(e^-|x|): equals x for large x, e^x for
  * very negative x (down to the subnormals), never overflows. */
-static inline float fa_softplus_f32(float x)
-{
-    float e = fa_exp_nonpos_f32(-fa_abs_f32(x));
-    float pos = (x > 0.0f) ? x : 0.0f;
-    return pos + fa_log1p_unit_f32(e);
-}
 static inline double fa_softplus_f64(double x)
 {
     double e = fa_exp_nonpos_f64(-fa_abs_f64(x));
     double pos = (x > 0.0) ? x : 0.0;
     return pos + fa_log1p_unit_f64(e);
+}
+
+/* float: evaluated in double without a division.  t = e^-|x| to 2^-31
+ * (tail to r^8), then log1p(t) = t * h(t) with h(t) = log1p(t)/t on [0, 1]
+ * a degree-10 polynomial, relative error 2^-30.3 (a Lawson-weighted least
+ * squares fit against mpmath; see the README's accuracy section).  One
+ * rounding to float at the end: every result within 0.52 ULP. */
+static inline float fa_softplus_f32(float xf)
+{
+    int64_t k;
+    double x = (double)xf;
+    double xr = -fa_abs_f64(x);
+    xr = (xr < -104.0) ? -104.0 : xr;          /* e^-104 is below float's subnormals */
+    double r = fa_reduce_ln2_f64(xr, &k);
+    double t = (1.0 + (r + fa_expm1_tail8_f64(r))) * fa_pow2_f64(k);
+    double h = 0x1.0a1b60e138698p-9;
+    h = FA_FMA(h, t, -0x1.b7563ece02cacp-7);
+    h = FA_FMA(h, t, 0x1.53ca017abe036p-5);
+    h = FA_FMA(h, t, -0x1.51ae5c7079c14p-4);
+    h = FA_FMA(h, t, 0x1.fca8aeca75341p-4);
+    h = FA_FMA(h, t, -0x1.49d8320d25cb7p-3);
+    h = FA_FMA(h, t, 0x1.975cccd322c6bp-3);
+    h = FA_FMA(h, t, -0x1.ffbd431dc15b6p-3);
+    h = FA_FMA(h, t, 0x1.55534e19e58f7p-2);
+    h = FA_FMA(h, t, -0x1.fffff38a46f9cp-2);
+    h = FA_FMA(h, t, 0x1.fffffff99db1dp-1);
+    double pos = (x > 0.0) ? x : 0.0;
+    return (float)FA_FMA(t, h, pos);
 }
 
 /* relu(x) = max(x, 0); relu(-0) = +0 (the "+ 0" turns -0 into +0), NaN -> NaN. */

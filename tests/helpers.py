@@ -7,11 +7,21 @@ from fastact import reference
 ACTIVATIONS = ("sigmoid", "tanh", "softplus", "relu", "step")
 DTYPES = (np.float32, np.float64)
 
-# Max error in ULP asserted for each activation (both dtypes), against the
-# reference computed in the wider type.  relu and step are exact.
-# Measured: float32 over all 2^32 inputs, float64 over ~4e7 adversarial ones,
-# on every ISA: sigmoid 2.40 / 2.46, tanh 2.50 / 2.59, softplus 1.64 / 1.67.
-ULP_BOUND = {"sigmoid": 3.0, "tanh": 3.0, "softplus": 2.0, "relu": 0.0, "step": 0.0}
+# Max error in ULP asserted for each activation and dtype, on every ISA,
+# against the reference computed in the wider type; relu and step are exact.
+# float32 tanh is the plain quotient (2.50 measured): its accurate version
+# is not yet fast enough.  Measured maxima are in the README.
+ULP_BOUND = {
+    ("sigmoid", np.float32): 1.0, ("sigmoid", np.float64): 1.0,
+    ("tanh", np.float32): 3.0, ("tanh", np.float64): 1.0,
+    ("softplus", np.float32): 1.0, ("softplus", np.float64): 2.0,
+    ("relu", np.float32): 0.0, ("relu", np.float64): 0.0,
+    ("step", np.float32): 0.0, ("step", np.float64): 0.0,
+}
+
+
+def ulp_bound(name, dtype):
+    return ULP_BOUND[(name, np.dtype(dtype).type)]
 
 
 def ulp_error(got, x, name):

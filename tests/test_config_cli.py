@@ -78,3 +78,54 @@ def test_demo_prints_every_activation_and_a_timing(capsys):
 def test_cli_rejects_a_bad_size():
     with pytest.raises(SystemExit):
         cli.main(["demo", "--size", "0"])
+
+
+def test_bench_prints_a_table_and_writes_json(tmp_path, capsys):
+    import json
+    path = tmp_path / "bench.json"
+    assert cli.main(["bench", "--functions", "sigmoid,relu", "--sizes", "100,2e3",
+                     "--dtypes", "float32", "--threads", "1", "--json", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "[4/4] relu float32 n=2000" in err          # progress
+    assert "vs best peer" in out and "numpy" in out
+    table = [line.split() for line in out.splitlines() if line.split()[:1] in (["sigmoid"], ["relu"])]
+    assert len(table) == 4
+    result = json.loads(path.read_text())
+    assert [(r["function"], r["n"]) for r in result["rows"]] == [
+        ("sigmoid", 100), ("relu", 100), ("sigmoid", 2000), ("relu", 2000)]
+    for r in result["rows"]:
+        assert r["fastact_s"] > 0 and r["copy_s"] > 0 and r["peers_s"]["numpy"] > 0
+
+
+def test_bench_leaves_the_thread_settings_as_it_found_them():
+    # torch.set_num_threads (a peer) also sets this thread's OpenMP count,
+    # which is fastact's default
+    from fastact import bench
+    from fastact._openmp import _openmp_default
+    before = (fastact.get_num_threads(), _openmp_default())
+    bench.run(functions=("relu",), sizes=(64,), dtypes=("float32",), n_threads=1, progress=io.StringIO())
+    assert (fastact.get_num_threads(), _openmp_default()) == before
+
+
+def test_bench_notes_missing_peers(monkeypatch, capsys):
+    from fastact import bench
+
+    def missing(n_threads, restore):
+        raise ImportError("No module named 'nothere'")
+
+    monkeypatch.setitem(bench.PEERS, "nothere", missing)
+    assert cli.main(["bench", "--functions", "step", "--sizes", "64", "--dtypes", "float64"]) == 0
+    assert "note: nothere not installed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["bench", "--functions", "gelu"],
+    ["bench", "--sizes", "0"],
+    ["bench", "--sizes", "1.5"],
+    ["bench", "--dtypes", "float16"],
+    ["bench", "--threads", "0"],
+])
+def test_bench_rejects_bad_arguments(argv, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(argv)
+    assert "expected" in capsys.readouterr().err

@@ -15,9 +15,9 @@ def data(shape, dtype, seed=1):
 
 
 def assert_matches_reference(y, x, name):
-    from helpers import ULP_BOUND
+    from helpers import ulp_bound
     assert y.shape == np.shape(x)
-    assert max_ulp(y, np.asarray(x), name) <= ULP_BOUND[name]
+    assert max_ulp(y, np.asarray(x), name) <= ulp_bound(name, x.dtype)
 
 
 @NAMES
