@@ -14,6 +14,8 @@ cdef extern from "fastact_loops.h" nogil:
         fa_unary_fn relu_f64
         fa_unary_fn step_f32
         fa_unary_fn step_f64
+        fa_unary_fn copy_f32
+        fa_unary_fn copy_f64
 
     fa_kernel_table fa_kernels
     int fa_dispatch_init(const char *request)

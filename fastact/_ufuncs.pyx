@@ -128,7 +128,7 @@ _loop_types[2] = cnp.NPY_FLOAT64
 _loop_types[3] = cnp.NPY_FLOAT64
 
 cdef enum:
-    N_UNARY = 5
+    N_UNARY = 6
 
 cdef UnaryLoop _loops[N_UNARY * 2]
 cdef void *_loop_data[N_UNARY * 2]
@@ -252,3 +252,9 @@ step = make_unary_ufunc(
     "step(x, /, out=None, *, where=True, ...)\n\n"
     "Heaviside step: 1 where x > 0, else 0 (step(0) = step(-0) = 0, as a\n"
     "perceptron fires only when w.x + b > 0); step(nan) = nan." + _DOC_TAIL)
+
+# Not public: a copy through the same chunks and threads, the memory-bandwidth
+# yardstick of `fastact bench` (what a one-pass kernel can at best reach).
+_copy = make_unary_ufunc(
+    5, &fa_kernels.copy_f32, &fa_kernels.copy_f64, 32768, "_copy",
+    "_copy(x, /, out=None, ...)\n\nCopy x, through fastact's parallel loops." + _DOC_TAIL)

@@ -3,17 +3,17 @@
 For every function, dtype and size it times fastact and each installed peer
 (the NumPy composition, SciPy, numexpr, PyTorch, numba) with `out=`
 preallocated, best of several rounds, all in one run, and a copy of the same
-size as the memory-bandwidth yardstick (bytes read + written).  Missing peers
+size, through fastact's own chunks and threads, as the memory-bandwidth
+yardstick (bytes read + written).  Missing peers
 are skipped with a note.
 """
 import json
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 import fastact
+from fastact._ufuncs import _copy
 
 FUNCTIONS = ("sigmoid", "tanh", "softplus", "relu", "step")
 DEFAULT_SIZES = (100, 10_000, 1_000_000, 10_000_000)
@@ -186,12 +186,12 @@ def _measure(peers, functions, sizes, dtypes, n_threads, progress):
     total = len(functions) * len(sizes) * len(dtypes)
     rng = np.random.default_rng(0)
     done = 0
-    with ThreadPoolExecutor(n_threads) as pool, fastact.num_threads(n_threads):
+    with fastact.num_threads(n_threads):
         for dtype in dtypes:
             for n in sizes:
                 x = rng.uniform(-10, 10, n).astype(dtype)
                 out = np.empty_like(x)
-                t_copy = best_seconds(lambda: threaded_copy(x, out, n_threads, pool))
+                t_copy = best_seconds(lambda: _copy(x, out=out))
                 for name in functions:
                     done += 1
                     print("[%d/%d] %s %s n=%d" % (done, total, name, dtype, n), file=progress, flush=True)
@@ -244,11 +244,12 @@ def plot(result, path):
             ax = axes[i][j]
             rows = [r for r in result["rows"] if r["function"] == name and r["dtype"] == dtype]
             ns = [r["n"] for r in rows]
-            ax.plot(ns, [r["n"] / r["fastact_s"] / 1e6 for r in rows], "o-", lw=2.5, label="fastact")
-            for p in result["peers"]:
+            ax.plot(ns, [r["n"] / r["fastact_s"] / 1e6 for r in rows], "o-", lw=2.5, color="C0",
+                    label="fastact")
+            for k, p in enumerate(result["peers"]):
+                # one colour per implementation in every panel (peers lack some functions)
                 pts = [(r["n"], r["n"] / r["peers_s"][p] / 1e6) for r in rows if p in r["peers_s"]]
-                if pts:
-                    ax.plot(*zip(*pts), ".--", label=p)
+                ax.plot(*(zip(*pts) if pts else ([], [])), ".--", color="C%d" % (k + 1), label=p)
             ax.plot(ns, [r["n"] / r["copy_s"] / 1e6 for r in rows], ":", color="gray", label="copy")
             ax.set_xscale("log")
             ax.set_yscale("log")

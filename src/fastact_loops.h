@@ -16,14 +16,16 @@
 extern "C" {
 #endif
 
-/* The element-wise activations, one X(name) per kernel.  Adding a name here
+/* The element-wise activations, one X(name) per kernel (copy: the memory
+ * bandwidth yardstick of the benchmarks, through the same machinery).  Adding a name here
  * adds its loops for every ISA and its slot in the dispatch table. */
 #define FA_UNARY_KERNELS(X) \
     X(sigmoid)              \
     X(tanh)                 \
     X(softplus)             \
     X(relu)                 \
-    X(step)
+    X(step)                 \
+    X(copy)
 
 /* Both dtypes share one pointer type so one ufunc inner loop serves both. */
 typedef void (*fa_unary_fn)(const void *x, void *y, ptrdiff_t n);
