@@ -4,8 +4,9 @@ This file is the only build logic.  It
 - probes whether the compiler builds and links an OpenMP program and falls
   back to a serial build with a warning (FASTACT_OPENMP=0 forces the serial
   build, FASTACT_OPENMP=1 makes a missing OpenMP an error);
-- compiles src/fastact_loops.c once per ISA (baseline, AVX2+FMA, AVX-512)
-  for the runtime dispatch in src/fastact_dispatch.c;
+- compiles src/fastact_loops.c and src/fastact_linear.c once per ISA
+  (baseline, AVX2+FMA, AVX-512) for the runtime dispatch in
+  src/fastact_dispatch.c;
 - never uses -ffast-math, nor -march=native unless FASTACT_NATIVE=1 asks.
 FASTACT_DEBUG=1 builds with Cython's boundscheck on, for the tests.
 """
@@ -171,7 +172,7 @@ class BuildExt(build_ext):
         return []
 
     def _compile_loops(self, msvc, native):
-        """Compile src/fastact_loops.c per ISA; return objects, macros, ISA names."""
+        """Compile the per-ISA sources of src/; return objects, macros, ISA names."""
         x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "i386", "x86")
         isas = ["baseline"]
         if x86 and not msvc and not native:
@@ -183,7 +184,7 @@ class BuildExt(build_ext):
         objects = []
         for isa in isas:
             objects += self.compiler.compile(
-                [os.path.join(SRC, "fastact_loops.c")],
+                [os.path.join(SRC, "fastact_loops.c"), os.path.join(SRC, "fastact_linear.c")],
                 output_dir=os.path.join(self.build_temp, "isa_" + isa),
                 macros=[("FA_ISA_SUFFIX", isa)],
                 include_dirs=[SRC],
@@ -195,7 +196,7 @@ class BuildExt(build_ext):
 
 
 # The extensions that link the per-ISA loops and their dispatcher.
-USES_LOOPS = {"fastact._ufuncs"}
+USES_LOOPS = {"fastact._ufuncs", "fastact._linear"}
 
 
 def extension(name, sources, uses_numpy=False):
@@ -210,6 +211,8 @@ def extension(name, sources, uses_numpy=False):
 extensions = [
     extension("fastact._openmp", ["fastact/_openmp.pyx"]),
     extension("fastact._ufuncs", ["fastact/_ufuncs.pyx", os.path.join(SRC, "fastact_dispatch.c")],
+              uses_numpy=True),
+    extension("fastact._linear", ["fastact/_linear.pyx", os.path.join(SRC, "fastact_dispatch.c")],
               uses_numpy=True),
 ]
 

@@ -21,3 +21,18 @@ cdef extern from "fastact_loops.h" nogil:
     int fa_dispatch_init(const char *request)
     const char *fa_dispatch_isa()
     const char *fa_dispatch_compiled()
+
+
+cdef extern from "fastact_linear.h" nogil:
+    ctypedef struct fa_linear_table:
+        double (*dot_f32)(const float *x, const float *w, Py_ssize_t n) noexcept nogil
+        double (*dot_f64)(const double *x, const double *w, Py_ssize_t n) noexcept nogil
+        void (*axpy_f32)(float *w, float a, const float *x, Py_ssize_t n) noexcept nogil
+        void (*axpy_f64)(double *w, double a, const double *x, Py_ssize_t n) noexcept nogil
+
+    fa_linear_table fa_linear
+
+
+cdef extern from "fastact_math.h" nogil:
+    double fa_sigmoid_f64(double x)
+    double fa_softplus_f64(double x)

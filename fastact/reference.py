@@ -9,7 +9,8 @@ are converted as the ufunc would (ints to float64).
 """
 import numpy as np
 
-__all__ = ["sigmoid", "step", "tanh", "relu", "softplus", "wide_dtype"]
+__all__ = ["sigmoid", "step", "tanh", "relu", "softplus", "wide_dtype",
+           "fixed_dot", "perceptron_epoch", "logistic_sgd_epoch", "score_binary"]
 
 
 def _as_input(x):
@@ -80,3 +81,80 @@ def step(x, exact_wide=False):
     y = np.where(x > 0, np.ones_like(x), np.zeros_like(x))
     y = np.where(np.isnan(x), x, y)
     return _widen(y) if exact_wide else y
+
+
+# --- the linear learners -------------------------------------------------------
+# Written as the kernels of fastact/_linear.pyx are, one sample at a time, in
+# the same arithmetic: products and sums in float64, coefficient updates in
+# the data's dtype, the intercept in float64.
+
+DOT_LANES = 8
+
+
+def fixed_dot(x, w):
+    """sum(x * w) in float64 in the kernels' fixed order: lane l of 8 adds the
+    products j = l (mod 8) in order; the lanes are combined as
+    ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))."""
+    p = np.asarray(x, dtype=np.float64) * np.asarray(w, dtype=np.float64)
+    p = np.concatenate([p, np.zeros(-p.size % DOT_LANES)])
+    a = p.reshape(-1, DOT_LANES).sum(axis=0) if p.size else np.zeros(DOT_LANES)
+    return float(((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])))
+
+
+def perceptron_epoch(X, y, coef, intercept, order, eta, fit_intercept=True):
+    """One perceptron pass (y in {-1, +1}); returns (coef, intercept, n_mistakes)."""
+    coef = np.array(coef, copy=True)
+    mistakes = 0
+    for i in order:
+        yi = float(y[i])
+        if yi * (fixed_dot(X[i], coef) + intercept) <= 0:
+            coef = coef + coef.dtype.type(float(eta) * yi) * X[i]
+            if fit_intercept:
+                intercept += float(eta) * yi
+            mistakes += 1
+    return coef, intercept, mistakes
+
+
+def logistic_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, order, alpha,
+                       schedule, eta0, power_t, t, optimal_init, fit_intercept=True):
+    """One logistic-regression SGD pass (y in {0, 1}); weights are coef_scale * coef.
+
+    Returns (coef, coef_scale, intercept, t, sum_loss); see
+    fastact._linear.logistic_sgd_epoch for the update.
+    """
+    coef = np.array(coef, copy=True)
+    sum_loss = 0.0
+    for i in order:
+        if schedule == 0:
+            eta = eta0
+        elif schedule == 1:
+            eta = 1.0 / (alpha * (optimal_init + t))
+        else:
+            eta = eta0 / (t + 1.0) ** power_t
+        z = coef_scale * fixed_dot(X[i], coef) + intercept
+        yi, si = float(y[i]), float(sample_weight[i])
+        p = float(sigmoid(np.float64(z)))
+        sum_loss += si * float(softplus(np.float64(-z if yi == 1 else z)))
+        g = (p - yi) * si
+        if alpha > 0:
+            coef_scale *= 1.0 - eta * alpha
+        step = -eta * g
+        if step != 0:
+            coef = coef + coef.dtype.type(step / coef_scale) * X[i]
+            if fit_intercept:
+                intercept += step
+        if coef_scale < 1e-9:
+            coef = (coef * coef_scale).astype(coef.dtype)
+            coef_scale = 1.0
+        t += 1
+    return coef, coef_scale, intercept, t, sum_loss
+
+
+def score_binary(X, coef, intercept, kind, scale=1.0):
+    """z = scale * X @ coef + intercept per row: (n, 1) "decision", or
+    (n, 2) [sigmoid(-z), sigmoid(z)] "proba", in X's dtype."""
+    X = np.asarray(X)
+    z = np.array([scale * fixed_dot(row, coef) + intercept for row in X], dtype=np.float64)
+    if kind == "decision":
+        return z.astype(X.dtype).reshape(-1, 1)
+    return np.stack([sigmoid(-z), sigmoid(z)], axis=1).astype(X.dtype)

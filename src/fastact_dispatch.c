@@ -9,17 +9,22 @@
  */
 #include <string.h>
 
+#include "fastact_linear.h"
 #include "fastact_loops.h"
 
 extern const fa_kernel_table fa_kernels_baseline;
+extern const fa_linear_table fa_linear_baseline;
 #ifdef FA_HAVE_AVX2
 extern const fa_kernel_table fa_kernels_avx2;
+extern const fa_linear_table fa_linear_avx2;
 #endif
 #ifdef FA_HAVE_AVX512
 extern const fa_kernel_table fa_kernels_avx512;
+extern const fa_linear_table fa_linear_avx512;
 #endif
 
 fa_kernel_table fa_kernels;
+fa_linear_table fa_linear;
 static int fa_isa_in_use = -1;
 
 static const char *const fa_isa_names[] = {"baseline", "avx2", "avx512"};
@@ -43,16 +48,24 @@ static int fa_cpu_best_isa(void)
     return FA_ISA_BASELINE;
 }
 
-static const fa_kernel_table *fa_table_for(int isa)
+static void fa_install(int isa)
 {
     switch (isa) {
 #ifdef FA_HAVE_AVX512
-    case FA_ISA_AVX512: return &fa_kernels_avx512;
+    case FA_ISA_AVX512:
+        fa_kernels = fa_kernels_avx512;
+        fa_linear = fa_linear_avx512;
+        return;
 #endif
 #ifdef FA_HAVE_AVX2
-    case FA_ISA_AVX2: return &fa_kernels_avx2;
+    case FA_ISA_AVX2:
+        fa_kernels = fa_kernels_avx2;
+        fa_linear = fa_linear_avx2;
+        return;
 #endif
-    default: return &fa_kernels_baseline;
+    default:
+        fa_kernels = fa_kernels_baseline;
+        fa_linear = fa_linear_baseline;
     }
 }
 
@@ -74,7 +87,7 @@ int fa_dispatch_init(const char *request)
             return -2;
         }
     }
-    fa_kernels = *fa_table_for(isa);
+    fa_install(isa);
     fa_isa_in_use = isa;
     return 0;
 }

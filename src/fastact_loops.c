@@ -10,12 +10,7 @@
 #include "fastact_loops.h"
 #include "fastact_math.h"
 
-#ifndef FA_ISA_SUFFIX
-#define FA_ISA_SUFFIX baseline
-#endif
-#define FA_CAT_(a, b) a##_##b
-#define FA_CAT(a, b) FA_CAT_(a, b)
-#define FA_LOCAL(name) FA_CAT(name, FA_ISA_SUFFIX)
+#include "fastact_isa.h"
 
 #define FA_DEFINE_LOOP(name, T, suffix)                                       \
     static void FA_LOCAL(name##_##suffix)(const void *xv, void *yv, ptrdiff_t n) \

@@ -22,6 +22,12 @@ for key in inputs.files:
     for name in %r:
         results[name + "-" + key] = getattr(fastact, name)(inputs[key])
         results[name + "-" + key + "-strided"] = getattr(fastact, name)(inputs[key][::3])
+import fastact._linear as L
+rng = np.random.default_rng(3)
+for n in (7, 64, 1003):
+    for dt in ("float32", "float64"):
+        x, w = rng.normal(size=n).astype(dt), rng.normal(size=n).astype(dt)
+        results["dot-" + dt + "-" + str(n)] = np.array(L.dot(x, w))
 np.savez(path + "." + isa + ".npz", isa_in_use=np.array(u.isa()), **results)
 """ % (ACTIVATIONS,)
 
@@ -76,3 +82,14 @@ def test_fma_isas_agree_bitwise(per_isa_results, name, dtype):
         pytest.skip("this CPU or build has fewer than two FMA instruction sets")
     key = name + "-" + np.dtype(dtype).name
     np.testing.assert_array_equal(results["avx2"][key], results["avx512"][key])
+
+
+def test_linear_dot_is_bitwise_the_same_on_every_isa(per_isa_results):
+    # no FMA and a fixed summation order: the baseline agrees too
+    _, results = per_isa_results
+    isas = list(results)
+    keys = [k for k in results[isas[0]].files if k.startswith("dot-")]
+    assert len(keys) == 6
+    for isa in isas[1:]:
+        for k in keys:
+            assert results[isa][k] == results[isas[0]][k], (isa, k)

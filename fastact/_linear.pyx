@@ -1,0 +1,212 @@
+"""Update loops and fused scoring of the linear learners (nogil, float32/float64).
+
+X is C-contiguous (n_samples, n_features) in the data's dtype; coefficients
+are in the same dtype, the intercept and every dot product in double.  The
+dot product has a fixed summation order (src/fastact_linear.h), so an epoch
+gives the same bits on every ISA and in fastact.reference.  Arguments are
+checked before the GIL is released; nothing raises inside the loops.
+"""
+cimport numpy as cnp
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport pow
+
+from fastact._openmp cimport effective_num_threads
+from fastact._src cimport fa_dispatch_init, fa_linear, fa_sigmoid_f64, fa_softplus_f64
+
+import numpy as np
+
+import fastact._ufuncs  # validates FASTACT_ISA once
+
+cnp.import_array()
+# this extension links its own copy of the dispatcher: use the same ISA
+fa_dispatch_init(fastact._ufuncs.isa().encode())
+
+# Learning-rate schedules, as in scikit-learn's SGD.
+SCHEDULES = {"constant": 0, "optimal": 1, "invscaling": 2}
+
+# Rows per parallel block of the scoring kernels, and the X size (elements)
+# from which scoring uses threads: below it, waking threads costs more than
+# it saves (the same order as the activations' thresholds).
+cdef enum:
+    ROWS_PER_BLOCK = 256
+    MIN_PARALLEL_ELEMS = 65536
+
+
+cdef inline double fixed_dot(const floating *x, const floating *w, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        return fa_linear.dot_f32(x, w, n)
+    else:
+        return fa_linear.dot_f64(x, w, n)
+
+
+cdef inline void axpy_(floating *w, floating a, const floating *x, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        fa_linear.axpy_f32(w, a, x, n)
+    else:
+        fa_linear.axpy_f64(w, a, x, n)
+
+
+def _check(X, y, w, order):
+    n, d = X.shape[0], X.shape[1]
+    if y is not None and y.shape[0] != n:
+        raise ValueError("y has %d entries, expected %d (one per row of X)" % (y.shape[0], n))
+    if w.shape[0] != d:
+        raise ValueError("coef has %d entries, expected n_features=%d" % (w.shape[0], d))
+    if order is not None and order.shape[0]:
+        o = np.asarray(order)
+        if o.min() < 0 or o.max() >= n:
+            raise ValueError("order must hold row indices in [0, %d)" % n)
+
+
+def dot(const floating[::1] x, const floating[::1] w):
+    """The fixed-order dot product of the kernels (for tests and the reference)."""
+    if x.shape[0] != w.shape[0]:
+        raise ValueError("x and w must have the same length, got %d and %d" % (x.shape[0], w.shape[0]))
+    if x.shape[0] == 0:
+        return 0.0
+    return fixed_dot(&x[0], &w[0], x.shape[0])
+
+
+def perceptron_epoch(const floating[:, ::1] X, const floating[::1] y, floating[::1] coef,
+                     double intercept, const cnp.intp_t[::1] order, double eta,
+                     bint fit_intercept=True):
+    """One perceptron pass over the rows in `order` (y in {-1, +1}).
+
+    A row is a mistake when y_i * (coef . x_i + intercept) <= 0; then
+    coef += eta * y_i * x_i (in the data's precision) and intercept += eta * y_i.
+
+    Returns
+    -------
+    intercept : float
+    n_mistakes : int
+    """
+    _check(X, y, coef, order)
+    cdef Py_ssize_t d = X.shape[1], k, i, mistakes = 0
+    cdef double margin
+    if d == 0:
+        return intercept, 0
+    with nogil:
+        for k in range(order.shape[0]):
+            i = order[k]
+            margin = fixed_dot(&X[i, 0], &coef[0], d) + intercept
+            if y[i] * margin <= 0:
+                axpy_(&coef[0], <floating>(eta * y[i]), &X[i, 0], d)
+                if fit_intercept:
+                    intercept += eta * y[i]
+                mistakes += 1
+    return intercept, mistakes
+
+
+def logistic_sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const double[::1] sample_weight,
+                       floating[::1] coef, double coef_scale, double intercept,
+                       const cnp.intp_t[::1] order, double alpha, int schedule, double eta0,
+                       double power_t, double t, double optimal_init, bint fit_intercept=True):
+    """One pass of logistic-regression SGD over the rows in `order` (y in {0, 1}).
+
+    The weights are coef_scale * coef: the L2 step multiplies coef_scale by
+    (1 - eta * alpha) instead of touching every coefficient, and the gradient
+    step adds (-eta * g / coef_scale) * x_i, g = (sigmoid(w . x_i + b) - y_i) * s_i
+    with s_i the sample weight -- scikit-learn's SGDClassifier(loss='log_loss')
+    update.  eta follows the schedule: constant eta0; optimal
+    1 / (alpha * (optimal_init + t)); invscaling eta0 / (t + 1) ** power_t,
+    t the number of samples seen before this one.
+
+    Returns
+    -------
+    coef_scale, intercept, t, sum_loss : float
+        sum_loss is the weighted log loss of the rows, each taken before its update.
+    """
+    _check(X, y, coef, order)
+    if sample_weight.shape[0] != X.shape[0]:
+        raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], X.shape[0]))
+    if schedule not in (0, 1, 2):
+        raise ValueError("schedule must be 0 (constant), 1 (optimal) or 2 (invscaling), got %d" % schedule)
+    cdef Py_ssize_t d = X.shape[1], k, i, j
+    cdef double eta, z, p, g, step, sum_loss = 0.0
+    if d == 0:
+        return coef_scale, intercept, t + order.shape[0], 0.0
+    with nogil:
+        for k in range(order.shape[0]):
+            i = order[k]
+            if schedule == 0:
+                eta = eta0
+            elif schedule == 1:
+                eta = 1.0 / (alpha * (optimal_init + t))
+            else:
+                eta = eta0 / pow(t + 1.0, power_t)
+            z = coef_scale * fixed_dot(&X[i, 0], &coef[0], d) + intercept
+            p = fa_sigmoid_f64(z)
+            # log loss: softplus(-z) for y = 1, softplus(z) for y = 0
+            sum_loss += sample_weight[i] * fa_softplus_f64(z if y[i] == 0 else -z)
+            g = (p - y[i]) * sample_weight[i]
+            if alpha > 0:
+                coef_scale *= 1.0 - eta * alpha
+            step = -eta * g
+            if step != 0:
+                axpy_(&coef[0], <floating>(step / coef_scale), &X[i, 0], d)
+                if fit_intercept:
+                    intercept += step
+            if coef_scale < 1e-9:
+                # fold the scale in before it underflows
+                for j in range(d):
+                    coef[j] = <floating>(coef[j] * coef_scale)
+                coef_scale = 1.0
+            t += 1
+    return coef_scale, intercept, t, sum_loss
+
+
+# --- fused scoring -----------------------------------------------------------
+
+cdef enum:
+    SCORE_DECISION = 0
+    SCORE_PROBA = 1
+
+
+cdef void score_rows(const floating[:, ::1] X, const floating *coef, double scale, double intercept,
+                     floating[:, ::1] out, int kind, Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
+    cdef Py_ssize_t i, d = X.shape[1]
+    cdef double z
+    for i in range(start, stop):
+        z = scale * fixed_dot(&X[i, 0], coef, d) + intercept if d else intercept
+        if kind == SCORE_DECISION:
+            out[i, 0] = <floating>z
+        else:
+            # both columns from the sigmoid: 1 - p would lose the small ones
+            out[i, 0] = <floating>fa_sigmoid_f64(-z)
+            out[i, 1] = <floating>fa_sigmoid_f64(z)
+
+
+def score_binary(const floating[:, ::1] X, const floating[::1] coef, double intercept,
+                 out_array, str kind, double scale=1.0):
+    """out[:, 0] = X @ coef * scale + intercept ("decision"), or
+    out = [sigmoid(-z), sigmoid(z)] ("proba"), in one pass over X with
+    threads over blocks of rows; `out_array` (C-contiguous, X's dtype) is
+    returned."""
+    cdef floating[:, ::1] out = out_array
+    cdef int kind_code = SCORE_DECISION if kind == "decision" else SCORE_PROBA
+    if kind not in ("decision", "proba"):
+        raise ValueError("kind must be 'decision' or 'proba', got %r" % (kind,))
+    _check(X, None, coef, None)
+    cdef Py_ssize_t n = X.shape[0], n_blocks, blk, start
+    if out.shape[0] != n or out.shape[1] != (1 if kind_code == SCORE_DECISION else 2):
+        raise ValueError("out must have shape (%d, %d), got (%d, %d)" % (
+            n, 1 if kind_code == SCORE_DECISION else 2, out.shape[0], out.shape[1]))
+    if n == 0:
+        return out_array
+    cdef const floating *w = &coef[0] if coef.shape[0] else NULL
+    cdef int n_threads = 1
+    if n * X.shape[1] >= MIN_PARALLEL_ELEMS:
+        n_threads = effective_num_threads()
+    n_blocks = (n + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    if n_threads > n_blocks:
+        n_threads = n_blocks
+    with nogil:
+        if n_threads <= 1:
+            score_rows(X, w, scale, intercept, out, kind_code, 0, n)
+        else:
+            for blk in prange(n_blocks, schedule='static', num_threads=n_threads):
+                start = blk * ROWS_PER_BLOCK
+                score_rows(X, w, scale, intercept, out, kind_code, start,
+                           start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
+    return out_array

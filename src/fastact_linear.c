@@ -1,0 +1,44 @@
+/*
+ * fastact_linear.c -- dot and axpy for the linear learners, compiled once per
+ * ISA like fastact_loops.c (setup.py defines FA_ISA_SUFFIX); see
+ * fastact_linear.h for the fixed summation order.
+ */
+#include "fastact_linear.h"
+
+#include "fastact_isa.h"
+
+#define FA_DEFINE_DOT(T, sfx)                                                 \
+    static double FA_LOCAL(dot_##sfx)(const T *x, const T *w, ptrdiff_t n)    \
+    {                                                                         \
+        double acc[FA_DOT_LANES] = {0, 0, 0, 0, 0, 0, 0, 0};                  \
+        ptrdiff_t j = 0;                                                      \
+        for (; j + FA_DOT_LANES <= n; j += FA_DOT_LANES) {                    \
+            _Pragma("omp simd")                                               \
+            for (int l = 0; l < FA_DOT_LANES; l++) {                          \
+                acc[l] += (double)x[j + l] * (double)w[j + l];                \
+            }                                                                 \
+        }                                                                     \
+        for (int l = 0; j + l < n; l++) {                                     \
+            acc[l] += (double)x[j + l] * (double)w[j + l];                    \
+        }                                                                     \
+        return ((acc[0] + acc[1]) + (acc[2] + acc[3])) +                      \
+               ((acc[4] + acc[5]) + (acc[6] + acc[7]));                       \
+    }
+
+#define FA_DEFINE_AXPY(T, sfx)                                                \
+    static void FA_LOCAL(axpy_##sfx)(T *w, T a, const T *x, ptrdiff_t n)      \
+    {                                                                         \
+        _Pragma("omp simd")                                                   \
+        for (ptrdiff_t j = 0; j < n; j++) {                                   \
+            w[j] = w[j] + a * x[j];                                           \
+        }                                                                     \
+    }
+
+FA_DEFINE_DOT(float, f32)
+FA_DEFINE_DOT(double, f64)
+FA_DEFINE_AXPY(float, f32)
+FA_DEFINE_AXPY(double, f64)
+
+const fa_linear_table FA_CAT(fa_linear, FA_ISA_SUFFIX) = {
+    FA_LOCAL(dot_f32), FA_LOCAL(dot_f64), FA_LOCAL(axpy_f32), FA_LOCAL(axpy_f64),
+};

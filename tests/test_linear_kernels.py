@@ -1,0 +1,150 @@
+"""The linear learners' kernels (fastact._linear) against fastact.reference."""
+import numpy as np
+import pytest
+
+import fastact
+from fastact import _linear, reference
+
+DTYPES = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+
+
+def problem(n, d, dtype, seed=0, separable=False):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    w_true = rng.normal(size=d)
+    z = X.astype(np.float64) @ w_true + 0.3
+    if not separable:
+        z += rng.normal(scale=1.0, size=n)
+    y01 = (z > 0).astype(dtype)
+    return X, y01, (2 * y01 - 1).astype(dtype)
+
+
+@DTYPES
+def test_dot_is_bitwise_the_reference_fixed_order(dtype):
+    rng = np.random.default_rng(5)
+    for n in list(range(0, 41)) + [999, 1000, 1003]:
+        x = rng.normal(size=n).astype(dtype)
+        w = rng.normal(size=n).astype(dtype)
+        assert _linear.dot(x, w) == reference.fixed_dot(x, w), n
+
+
+@DTYPES
+def test_perceptron_epochs_are_bitwise_the_reference(dtype):
+    X, _, y = problem(300, 17, dtype)
+    coef = np.zeros(17, dtype=dtype)
+    ref_coef, b, ref_b = coef.copy(), 0.0, 0.0
+    rng = np.random.default_rng(1)
+    for epoch in range(5):
+        order = rng.permutation(300).astype(np.intp)
+        b, mistakes = _linear.perceptron_epoch(X, y, coef, b, order, 0.5)
+        ref_coef, ref_b, ref_mistakes = reference.perceptron_epoch(X, y, ref_coef, ref_b, order, 0.5)
+        np.testing.assert_array_equal(coef, ref_coef)
+        assert (b, mistakes) == (ref_b, ref_mistakes)
+    assert mistakes < 300 * 0.2          # it learned something
+
+
+@DTYPES
+def test_perceptron_separates_separable_data(dtype):
+    X, _, y = problem(500, 8, dtype, seed=3, separable=True)
+    coef, b = np.zeros(8, dtype=dtype), 0.0
+    order = np.arange(500, dtype=np.intp)
+    for epoch in range(200):
+        b, mistakes = _linear.perceptron_epoch(X, y, coef, b, order, 1.0)
+        if mistakes == 0:
+            break
+    assert mistakes == 0
+    assert np.all(np.sign(X.astype(np.float64) @ coef + b) == y)
+
+
+@DTYPES
+@pytest.mark.parametrize("schedule", [0, 1, 2], ids=["constant", "optimal", "invscaling"])
+def test_logistic_epochs_match_the_reference(dtype, schedule):
+    # The reference's sigmoid is correctly rounded from long double, the
+    # kernel's within 1 ULP: trajectories agree to a few ULP, not bitwise.
+    X, y, _ = problem(400, 11, dtype, seed=2)
+    sw = np.random.default_rng(4).uniform(0.5, 2.0, 400)
+    coef = np.zeros(11, dtype=dtype)
+    ref = dict(coef=coef.copy(), scale=1.0, b=0.0, t=0.0)
+    scale, b, t = 1.0, 0.0, 0.0
+    # scikit-learn's heuristic start for alpha = 1e-3: eta begins near 5.6
+    alpha, optimal_init = 1e-3, 178.0
+    rng = np.random.default_rng(7)
+    losses = []
+    for epoch in range(5):
+        order = rng.permutation(400).astype(np.intp)
+        scale, b, t, loss = _linear.logistic_sgd_epoch(
+            X, y, sw, coef, scale, b, order, alpha, schedule, 0.05, 0.5, t, optimal_init)
+        ref["coef"], ref["scale"], ref["b"], ref["t"], ref_loss = reference.logistic_sgd_epoch(
+            X, y, sw, ref["coef"], ref["scale"], ref["b"], order, alpha, schedule, 0.05, 0.5,
+            ref["t"], optimal_init)
+        losses.append(loss / sw.sum())
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(coef * scale, ref["coef"] * ref["scale"], rtol=rtol, atol=rtol)
+    assert b == pytest.approx(ref["b"], rel=rtol, abs=rtol)
+    assert t == ref["t"] == 2000
+    assert loss == pytest.approx(ref_loss, rel=rtol)
+    # it learned: the mean log loss falls and ends below that of p = 1/2
+    assert losses[-1] < losses[0] and losses[-1] < np.log(2)
+
+
+@DTYPES
+def test_logistic_l2_scale_is_folded_in_before_it_underflows(dtype):
+    X, y, _ = problem(50, 3, dtype, seed=9)
+    coef = np.ones(3, dtype=dtype)
+    # eta * alpha = 0.5: the scale halves every sample, 2^-50 after 50
+    scale, b, t, _ = _linear.logistic_sgd_epoch(
+        X, y, np.ones(50), coef, 1.0, 0.0, np.arange(50, dtype=np.intp), 5.0, 0, 0.1, 0.5, 0.0, 1.0)
+    assert 1e-9 <= scale <= 1.0
+    assert np.all(np.isfinite(coef))
+
+
+@DTYPES
+@pytest.mark.parametrize("kind", ["decision", "proba"])
+def test_fused_scoring_matches_the_reference(dtype, kind):
+    X, _, _ = problem(5000, 23, dtype, seed=8)
+    coef = np.random.default_rng(1).normal(size=23).astype(dtype)
+    out = np.empty((5000, 1 if kind == "decision" else 2), dtype=dtype)
+    got = _linear.score_binary(X, coef, 0.25, out, kind)
+    assert got is out
+    expected = reference.score_binary(X, coef, 0.25, kind)
+    if kind == "decision":
+        np.testing.assert_array_equal(out, expected)
+    else:
+        # within the activation's ULP bound of the reference sigmoid
+        np.testing.assert_array_max_ulp(out, expected, maxulp=1)
+        np.testing.assert_allclose(out.sum(axis=1), 1, rtol=4 * np.finfo(dtype).eps)
+
+
+@DTYPES
+def test_fused_scoring_is_bitwise_the_same_for_any_thread_count(dtype):
+    X, _, _ = problem(20_011, 40, dtype, seed=6)
+    coef = np.random.default_rng(2).normal(size=40).astype(dtype)
+    results = []
+    for n_threads in (1, 2, 3):
+        out = np.empty((20_011, 2), dtype=dtype)
+        with fastact.num_threads(n_threads):
+            results.append(_linear.score_binary(X, coef, -0.5, out, "proba"))
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+
+
+def test_kernels_reject_mismatched_arguments():
+    X = np.zeros((4, 3))
+    y = np.ones(4)
+    order = np.arange(4, dtype=np.intp)
+    with pytest.raises(ValueError, match="coef has 2 entries, expected n_features=3"):
+        _linear.perceptron_epoch(X, y, np.zeros(2), 0.0, order, 1.0)
+    with pytest.raises(ValueError, match="y has 3 entries, expected 4"):
+        _linear.perceptron_epoch(X, y[:3], np.zeros(3), 0.0, order, 1.0)
+    with pytest.raises(ValueError, match=r"order must hold row indices in \[0, 4\)"):
+        _linear.perceptron_epoch(X, y, np.zeros(3), 0.0, np.array([0, 4], dtype=np.intp), 1.0)
+    with pytest.raises(ValueError, match="sample_weight has 2 entries"):
+        _linear.logistic_sgd_epoch(X, y, np.ones(2), np.zeros(3), 1.0, 0.0, order, 0.0, 0, 0.1, 0.5, 0.0, 1.0)
+    with pytest.raises(ValueError, match="schedule must be"):
+        _linear.logistic_sgd_epoch(X, y, np.ones(4), np.zeros(3), 1.0, 0.0, order, 0.0, 7, 0.1, 0.5, 0.0, 1.0)
+    with pytest.raises(ValueError, match="kind must be"):
+        _linear.score_binary(X, np.zeros(3), 0.0, np.empty((4, 1)), "logit")
+    with pytest.raises(ValueError, match=r"out must have shape \(4, 2\)"):
+        _linear.score_binary(X, np.zeros(3), 0.0, np.empty((4, 1)), "proba")
+    with pytest.raises(ValueError):   # dtype mismatch between X and coef: no silent cast
+        _linear.perceptron_epoch(X, y, np.zeros(3, dtype=np.float32), 0.0, order, 1.0)
