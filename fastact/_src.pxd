@@ -31,6 +31,7 @@ cdef extern from "fastact_linear.h" nogil:
         void (*axpy_f64)(double *w, double a, const double *x, Py_ssize_t n) noexcept nogil
 
     fa_linear_table fa_linear
+    void fa_prefetch(const void *x, Py_ssize_t n_bytes)
 
 
 cdef extern from "fastact_math.h" nogil:

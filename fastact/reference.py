@@ -88,17 +88,21 @@ def step(x, exact_wide=False):
 # the same arithmetic: products and sums in float64, coefficient updates in
 # the data's dtype, the intercept in float64.
 
-DOT_LANES = 8
+DOT_LANES = 32
 
 
 def fixed_dot(x, w):
-    """sum(x * w) in float64 in the kernels' fixed order: lane l of 8 adds the
-    products j = l (mod 8) in order; the lanes are combined as
-    ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))."""
+    """sum(x * w) in float64 in the kernels' fixed order: lane l of 32 adds
+    the products j = l (mod 32) in order; the lanes are folded in halves,
+    a[l] += a[l + 16] for l < 16, then 8, 4, 2, 1."""
     p = np.asarray(x, dtype=np.float64) * np.asarray(w, dtype=np.float64)
     p = np.concatenate([p, np.zeros(-p.size % DOT_LANES)])
     a = p.reshape(-1, DOT_LANES).sum(axis=0) if p.size else np.zeros(DOT_LANES)
-    return float(((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])))
+    half = DOT_LANES // 2
+    while half >= 1:
+        a = a[:half] + a[half:2 * half]
+        half //= 2
+    return float(a[0])
 
 
 def perceptron_epoch(X, y, coef, intercept, order, eta, fit_intercept=True):

@@ -10,8 +10,11 @@
 #define FA_DEFINE_DOT(T, sfx)                                                 \
     static double FA_LOCAL(dot_##sfx)(const T *x, const T *w, ptrdiff_t n)    \
     {                                                                         \
-        double acc[FA_DOT_LANES] = {0, 0, 0, 0, 0, 0, 0, 0};                  \
+        double acc[FA_DOT_LANES];                                             \
         ptrdiff_t j = 0;                                                      \
+        for (int l = 0; l < FA_DOT_LANES; l++) {                              \
+            acc[l] = 0.0;                                                     \
+        }                                                                     \
         for (; j + FA_DOT_LANES <= n; j += FA_DOT_LANES) {                    \
             _Pragma("omp simd")                                               \
             for (int l = 0; l < FA_DOT_LANES; l++) {                          \
@@ -21,8 +24,12 @@
         for (int l = 0; j + l < n; l++) {                                     \
             acc[l] += (double)x[j + l] * (double)w[j + l];                    \
         }                                                                     \
-        return ((acc[0] + acc[1]) + (acc[2] + acc[3])) +                      \
-               ((acc[4] + acc[5]) + (acc[6] + acc[7]));                       \
+        for (int half = FA_DOT_LANES / 2; half >= 1; half /= 2) {             \
+            for (int l = 0; l < half; l++) {                                  \
+                acc[l] = acc[l] + acc[l + half];                              \
+            }                                                                 \
+        }                                                                     \
+        return acc[0];                                                        \
     }
 
 #define FA_DEFINE_AXPY(T, sfx)                                                \

@@ -3,10 +3,11 @@
  *
  * The dot product has a fixed shape so that its result is the same bits on
  * every ISA, for every thread count, and in the NumPy reference: products in
- * double (exact for float32 inputs), lane l of 8 accumulates the indices
- * j = l (mod 8) in order, and the lanes are combined as
- * ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)).  The build passes
- * -ffp-contract=off, so no FMA changes a rounding.  Compiled per ISA with
+ * double (exact for float32 inputs), lane l of 32 accumulates the indices
+ * j = l (mod 32) in order, and the lanes are folded in halves:
+ * a[l] += a[l + 16] for l < 16, then 8, 4, 2, 1.  32 lanes are 4 independent
+ * AVX-512 (8 AVX2) accumulators, so the sum is not one serial chain of
+ * additions.  The build passes -ffp-contract=off: no FMA changes a rounding.  Compiled per ISA with
  * fastact_loops.c; plain C, no Python.
  */
 #ifndef FASTACT_LINEAR_H
@@ -18,7 +19,7 @@
 extern "C" {
 #endif
 
-#define FA_DOT_LANES 8
+#define FA_DOT_LANES 32
 
 typedef struct {
     double (*dot_f32)(const float *x, const float *w, ptrdiff_t n);
@@ -30,6 +31,21 @@ typedef struct {
 
 /* The table in use; filled by fa_dispatch_init (fastact_loops.h). */
 extern fa_linear_table fa_linear;
+
+/* Ask for the cache lines of x[0 .. bytes) ahead of use: SGD visits rows in
+ * a shuffled order, which the hardware prefetchers cannot follow. */
+static inline void fa_prefetch(const void *x, ptrdiff_t bytes)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const char *c = (const char *)x;
+    for (ptrdiff_t off = 0; off < bytes; off += 64) {
+        __builtin_prefetch(c + off, 0, 3);
+    }
+#else
+    (void)x;
+    (void)bytes;
+#endif
+}
 
 #ifdef __cplusplus
 }
