@@ -1,0 +1,421 @@
+"""Perceptron and LogisticRegression: scikit-learn-style estimators on
+fastact's update loops (fastact._linear).
+
+scikit-learn is not needed to import or use them; where it is installed they
+derive from its BaseEstimator and ClassifierMixin, so clone, Pipeline and
+GridSearchCV take them.  float32 data stays float32 end to end; other dtypes
+are converted once.  Input is validated once, by `_validate_data`.
+"""
+import inspect
+import json
+
+import numpy as np
+
+from fastact import _linear
+
+class _FallbackBase:
+    """get_params/set_params as scikit-learn defines them, for when it is
+    not installed."""
+
+    @classmethod
+    def _get_param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
+
+    def get_params(self, deep=True):
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params):
+        valid = self._get_param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError("invalid parameter %r for %s; valid parameters: %s"
+                                 % (key, type(self).__name__, ", ".join(valid)))
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self):
+        args = ", ".join("%s=%r" % kv for kv in self.get_params().items())
+        return "%s(%s)" % (type(self).__name__, args)
+
+
+class _FallbackClassifierMixin:
+    _estimator_type = "classifier"
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of predict(X) against y."""
+        correct = (self.predict(X) == np.asarray(y)).astype(np.float64)
+        return float(np.average(correct, weights=sample_weight))
+
+
+try:  # with scikit-learn installed, be one of its estimators
+    from sklearn.base import BaseEstimator as _Base
+    from sklearn.base import ClassifierMixin as _ClassifierMixin
+except ImportError:
+    _Base, _ClassifierMixin = _FallbackBase, _FallbackClassifierMixin
+
+__all__ = ["Perceptron", "LogisticRegression", "load"]
+
+_SCHEDULES = ("constant", "optimal", "invscaling", "adaptive")
+
+
+def _validate_data(X, y=None, sample_weight=None, n_features=None, dtype=None):
+    """X as a finite C-contiguous float32/float64 array (float32 kept, anything
+    else converted once), and y and sample_weight checked against it."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise ValueError("X must be numeric, got dtype %s" % X.dtype)
+    if X.ndim != 2:
+        raise ValueError("X must be 2-d (n_samples, n_features), got shape %s" % (X.shape,))
+    target = dtype or (X.dtype if X.dtype in (np.float32, np.float64) else np.float64)
+    X = np.ascontiguousarray(X, dtype=target)
+    if X.shape[0] == 0:
+        raise ValueError("X is empty: 0 samples (shape %s); at least 1 is required" % (X.shape,))
+    if X.shape[1] == 0:
+        raise ValueError("X has 0 features (shape %s); at least 1 is required" % (X.shape,))
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinity")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError("X has %d features, but the model was fitted with %d"
+                         % (X.shape[1], n_features))
+    if y is None:
+        return X
+    y = np.asarray(y)
+    if y.ndim != 1:
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        else:
+            raise ValueError("y must be 1-d (n_samples,), got shape %s" % (y.shape,))
+    if y.shape[0] != X.shape[0]:
+        raise ValueError("X and y have different lengths: %d and %d" % (X.shape[0], y.shape[0]))
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinity")
+    if sample_weight is None:
+        sample_weight = np.ones(X.shape[0])
+    else:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != (X.shape[0],):
+            raise ValueError("sample_weight must have shape (%d,), got %s"
+                             % (X.shape[0], sample_weight.shape))
+        if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative")
+    return X, y, np.ascontiguousarray(sample_weight)
+
+
+class _LinearClassifier(_ClassifierMixin, _Base):
+    """What Perceptron and LogisticRegression share: classes, validation,
+    the epoch loop with its stopping rule, scoring, save.  The weights live
+    in _coef * _scale (the logistic L2 step scales, never touches each
+    coefficient); coef_ publishes their product after every fit."""
+
+    _binary_labels = None   # (negative, positive) label values the kernel wants
+
+    def _check_params(self):
+        for name in ("max_iter", "n_iter_no_change"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError("%s must be a positive int, got %r" % (name, v))
+        if self.tol is not None and not (np.isfinite(self.tol) and self.tol >= 0):
+            raise ValueError("tol must be None or a non-negative number, got %r" % (self.tol,))
+
+    def _check_labels(self, y):
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            raise ValueError("y contains labels not in classes_ %r: %r" % (self.classes_, unseen))
+
+    def _targets(self, y, dtype):
+        """(n_outputs, n_samples) kernel targets: one row for two classes,
+        one per class (one-vs-rest) for more."""
+        idx = np.searchsorted(self.classes_, y)
+        neg, pos = self._binary_labels
+        n_outputs = 1 if self.classes_.size == 2 else self.classes_.size
+        first = 1 if n_outputs == 1 else 0
+        return np.stack([np.where(idx == k + first, pos, neg).astype(dtype) for k in range(n_outputs)])
+
+    def _start(self, classes, n_features, dtype):
+        """Fresh state: zero weights (kept as coef * scale), zero intercepts."""
+        self.classes_ = classes
+        if classes.size < 2:
+            raise ValueError("y has a single class (%r): a classifier needs at least 2" % (classes[0],))
+        n_outputs = 1 if classes.size == 2 else classes.size
+        self._coef = np.zeros((n_outputs, n_features), dtype=dtype)
+        self._scale = np.ones(n_outputs)
+        self._intercept = np.zeros(n_outputs)
+        self._eta = float(self.eta0)
+        self.t_ = 0.0
+        self.n_features_in_ = n_features
+        seed = self.random_state
+        self._rng = seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(seed)
+
+    def _run(self, X, y, sample_weight, max_epochs, use_tol):
+        """Epochs over (X, y) with the stopping rule; then publish coef_."""
+        targets = self._targets(y, X.dtype)
+        n = X.shape[0]
+        best, no_improvement = np.inf, 0
+        self.n_iter_ = 0
+        for _ in range(max_epochs):
+            order = (self._rng.permutation(n) if self.shuffle else np.arange(n)).astype(np.intp)
+            loss = self._epoch(X, targets, sample_weight, order) / n
+            self.n_iter_ += 1
+            if use_tol and self.tol is not None:
+                no_improvement = no_improvement + 1 if loss > best - self.tol else 0
+                best = min(best, loss)
+                if no_improvement >= self.n_iter_no_change:
+                    if not self._on_plateau():
+                        break
+                    no_improvement = 0
+        self.coef_ = self._coef * self._scale[:, None].astype(self._coef.dtype)
+        self.intercept_ = self._intercept.copy()
+        return self
+
+    def _on_plateau(self):
+        """Called after n_iter_no_change epochs without improvement; True to go on."""
+        return False
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit on (X, y), up to max_iter epochs.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features), float32 or float64
+            float32 stays float32; other dtypes are converted to float64.
+        y : array_like of shape (n_samples,)
+            Labels of any type, at least two distinct.
+        sample_weight : array_like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X, y, sample_weight = _validate_data(X, y, sample_weight)
+        classes = np.unique(y)
+        warm = (self.warm_start and hasattr(self, "_coef") and np.array_equal(classes, self.classes_)
+                and self._coef.shape[1] == X.shape[1] and self._coef.dtype == X.dtype)
+        if not warm:
+            self._start(classes, X.shape[1], X.dtype)
+        return self._run(X, y, sample_weight, self.max_iter, use_tol=True)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over (X, y); `classes` (every label) is required on the
+        first call and must not change afterwards."""
+        self._check_params()
+        if not hasattr(self, "_coef"):
+            if classes is None:
+                raise ValueError("classes must be passed to the first call of partial_fit")
+            X, y, sample_weight = _validate_data(X, y, sample_weight)
+            self._start(np.unique(np.asarray(classes)), X.shape[1], X.dtype)
+        else:
+            if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+                raise ValueError("classes=%r differs from classes_ %r of the earlier calls"
+                                 % (classes, self.classes_))
+            X, y, sample_weight = _validate_data(X, y, sample_weight, n_features=self.n_features_in_,
+                                                 dtype=self._coef.dtype)
+        self._check_labels(y)
+        return self._run(X, y, sample_weight, 1, use_tol=False)
+
+    def _check_fitted(self):
+        if not hasattr(self, "coef_"):
+            raise ValueError("this %s is not fitted yet: call fit first" % type(self).__name__)
+
+    def decision_function(self, X):
+        """Margins X @ coef_.T + intercept_: shape (n_samples,) for two classes,
+        (n_samples, n_classes) for more; in X's dtype after validation."""
+        self._check_fitted()
+        X = _validate_data(X, n_features=self.n_features_in_, dtype=self.coef_.dtype)
+        scores = np.empty((X.shape[0], self.coef_.shape[0]), dtype=X.dtype)
+        for k in range(self.coef_.shape[0]):
+            col = np.empty((X.shape[0], 1), dtype=X.dtype)
+            _linear.score_binary(X, self.coef_[k], float(self.intercept_[k]), col, "decision")
+            scores[:, k] = col[:, 0]
+        return scores[:, 0] if self.coef_.shape[0] == 1 else scores
+
+    def predict(self, X):
+        """Class labels (from classes_) for the rows of X."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(np.intp)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def save(self, path):
+        """Write the fitted model to an .npz (no pickle inside): load(path) reads it."""
+        self._check_fitted()
+        classes = self.classes_
+        if classes.dtype == object:
+            classes = classes.astype(str)
+        np.savez(path, kind=np.array(type(self).__name__), params=np.array(json.dumps(self.get_params())),
+                 coef=self.coef_, intercept=self.intercept_, classes=classes,
+                 n_iter=np.array(self.n_iter_))
+
+
+class Perceptron(_LinearClassifier):
+    """The perceptron: predict step(w . x + b); on a mistake w += eta0 * y * x.
+
+    One-vs-rest for more than two classes.
+
+    Parameters
+    ----------
+    eta0 : float, default=1.0
+        Step size.
+    fit_intercept : bool, default=True
+    max_iter : int, default=1000
+        Epochs at most.
+    tol : float or None, default=1e-3
+        Stop when the share of mistakes of an epoch has not dropped by tol for
+        n_iter_no_change epochs (None: run max_iter epochs).
+    n_iter_no_change : int, default=5
+    shuffle : bool, default=True
+        Visit the rows in a new random order every epoch.
+    random_state : int, RandomState or None
+    warm_start : bool, default=False
+        Start fit from the previous solution.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1 or n_classes, n_features), X's dtype
+    intercept_ : ndarray of shape (1 or n_classes,)
+    classes_, n_iter_, n_features_in_
+    """
+
+    _binary_labels = (-1.0, 1.0)
+
+    def __init__(self, *, eta0=1.0, fit_intercept=True, max_iter=1000, tol=1e-3, n_iter_no_change=5,
+                 shuffle=True, random_state=None, warm_start=False):
+        self.eta0 = eta0
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+
+    def _epoch(self, X, targets, sample_weight, order):
+        if not np.all(sample_weight == 1):
+            raise ValueError("Perceptron does not support sample_weight yet (got non-uniform weights)")
+        mistakes = 0
+        for k in range(targets.shape[0]):
+            b, m = _linear.perceptron_epoch(X, targets[k], self._coef[k], float(self._intercept[k]),
+                                            order, float(self.eta0), bool(self.fit_intercept))
+            self._intercept[k] = b
+            mistakes += m
+        return mistakes / targets.shape[0]
+
+
+class LogisticRegression(_LinearClassifier):
+    """Logistic regression by stochastic gradient descent on the log loss with
+    an L2 penalty -- scikit-learn's SGDClassifier(loss='log_loss') update.
+
+    One-vs-rest for more than two classes (probabilities normalised).
+
+    Parameters
+    ----------
+    alpha : float, default=1e-4
+        L2 penalty; also sets the 'optimal' learning rate.
+    learning_rate : {'optimal', 'constant', 'invscaling', 'adaptive'}, default='optimal'
+        'optimal': 1 / (alpha * (t0 + t)) with Bottou's t0 heuristic;
+        'constant': eta0; 'invscaling': eta0 / (t + 1) ** power_t;
+        'adaptive': eta0, divided by 5 when n_iter_no_change epochs do not
+        improve the loss by tol (stop once it falls below 1e-6).
+    eta0 : float, default=0.01
+        Step size of 'constant', 'invscaling' and 'adaptive'.
+    power_t : float, default=0.5
+    fit_intercept, max_iter, tol, n_iter_no_change, shuffle, random_state,
+    warm_start : as for Perceptron (tol applies to the mean log loss).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1 or n_classes, n_features), X's dtype
+    intercept_ : ndarray of shape (1 or n_classes,)
+    classes_, n_iter_, n_features_in_
+    """
+
+    _binary_labels = (0.0, 1.0)
+
+    def __init__(self, *, alpha=1e-4, learning_rate="optimal", eta0=0.01, power_t=0.5,
+                 fit_intercept=True, max_iter=1000, tol=1e-3, n_iter_no_change=5, shuffle=True,
+                 random_state=None, warm_start=False):
+        self.alpha = alpha
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+
+    def _check_params(self):
+        super()._check_params()
+        if self.learning_rate not in _SCHEDULES:
+            raise ValueError("learning_rate must be one of %s, got %r" % (", ".join(_SCHEDULES),
+                                                                           self.learning_rate))
+        if not self.alpha >= 0:
+            raise ValueError("alpha must be >= 0, got %r" % (self.alpha,))
+        if self.learning_rate == "optimal" and self.alpha == 0:
+            raise ValueError("learning_rate='optimal' needs alpha > 0")
+        if self.learning_rate != "optimal" and not self.eta0 > 0:
+            raise ValueError("eta0 must be > 0 for learning_rate=%r, got %r" % (self.learning_rate, self.eta0))
+
+    def _epoch(self, X, targets, sample_weight, order):
+        schedule = {"constant": 0, "adaptive": 0, "optimal": 1, "invscaling": 2}[self.learning_rate]
+        # Bottou's heuristic (as scikit-learn): the first step is about
+        # typw = sqrt(1 / sqrt(alpha)), the log loss's slope being at most 1.
+        typw = np.sqrt(1.0 / np.sqrt(self.alpha)) if self.alpha > 0 else 1.0
+        optimal_init = 1.0 / (typw * self.alpha) if self.alpha > 0 else 1.0
+        total, t0 = 0.0, self.t_
+        for k in range(targets.shape[0]):
+            scale, b, t, loss = _linear.logistic_sgd_epoch(
+                X, targets[k], sample_weight, self._coef[k], float(self._scale[k]),
+                float(self._intercept[k]), order, float(self.alpha), schedule, self._eta,
+                float(self.power_t), t0, optimal_init, bool(self.fit_intercept))
+            self._scale[k], self._intercept[k] = scale, b
+            total += loss
+        self.t_ = t
+        return total / targets.shape[0]
+
+    def _on_plateau(self):
+        if self.learning_rate != "adaptive" or self._eta / 5 < 1e-6:
+            return False
+        self._eta /= 5
+        return True
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), in X's dtype:
+        the sigmoid of the margin in one fused pass for two classes; for more,
+        one-vs-rest sigmoids normalised to sum to 1."""
+        self._check_fitted()
+        X = _validate_data(X, n_features=self.n_features_in_, dtype=self.coef_.dtype)
+        if self.coef_.shape[0] == 1:
+            out = np.empty((X.shape[0], 2), dtype=X.dtype)
+            return _linear.score_binary(X, self.coef_[0], float(self.intercept_[0]), out, "proba")
+        proba = np.empty((X.shape[0], self.coef_.shape[0]), dtype=X.dtype)
+        col = np.empty((X.shape[0], 2), dtype=X.dtype)
+        for k in range(self.coef_.shape[0]):
+            _linear.score_binary(X, self.coef_[k], float(self.intercept_[k]), col, "proba")
+            proba[:, k] = col[:, 1]
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+
+_KINDS = {"Perceptron": Perceptron, "LogisticRegression": LogisticRegression}
+
+
+def load(path):
+    """Read a model written by save(path); the file is opened without pickle."""
+    with np.load(path, allow_pickle=False) as f:
+        kind = str(f["kind"])
+        if kind not in _KINDS:
+            raise ValueError("%s does not hold a fastact model (kind %r)" % (path, kind))
+        model = _KINDS[kind](**json.loads(str(f["params"])))
+        model.coef_ = f["coef"]
+        model.intercept_ = f["intercept"]
+        model.classes_ = f["classes"]
+        model.n_iter_ = int(f["n_iter"])
+        model.n_features_in_ = model.coef_.shape[1]
+    return model

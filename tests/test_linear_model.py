@@ -1,0 +1,193 @@
+"""Perceptron and LogisticRegression: scikit-learn conventions, learning,
+float32 end to end, validation, save/load."""
+import pickle
+
+import numpy as np
+import pytest
+
+from fastact import _linear, reference
+from fastact.linear_model import LogisticRegression, Perceptron, load
+
+ESTIMATORS = pytest.mark.parametrize("Est", [Perceptron, LogisticRegression])
+
+
+def blobs(n=600, d=5, k=2, seed=0, dtype=np.float64, spread=1.0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=4.0, size=(k, d))
+    labels = rng.integers(0, k, n)
+    X = (centers[labels] + rng.normal(scale=spread, size=(n, d))).astype(dtype)
+    return X, labels
+
+
+@ESTIMATORS
+def test_constructor_stores_arguments_as_given(Est):
+    est = Est(max_iter=7, tol=None, random_state=3)
+    params = est.get_params()
+    assert params["max_iter"] == 7 and params["tol"] is None and params["random_state"] == 3
+    assert est.set_params(max_iter=9) is est and est.max_iter == 9
+
+
+@ESTIMATORS
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fits_separable_blobs_and_keeps_the_dtype(Est, dtype):
+    X, y = blobs(dtype=dtype)
+    est = Est(random_state=0).fit(X, y)
+    assert est.score(X, y) == 1.0
+    assert est.coef_.dtype == dtype and est.coef_.shape == (1, 5)
+    assert est.decision_function(X).dtype == dtype
+    assert list(est.classes_) == [0, 1] and est.n_features_in_ == 5 and est.n_iter_ >= 1
+
+
+@ESTIMATORS
+def test_string_labels_and_more_than_two_classes(Est):
+    X, y = blobs(n=900, k=3, seed=2, spread=0.5)
+    names = np.array(["cat", "dog", "emu"])[y]
+    est = Est(random_state=0).fit(X, names)
+    assert list(est.classes_) == ["cat", "dog", "emu"]
+    assert est.coef_.shape == (3, 5)
+    assert est.score(X, names) > 0.97
+    assert set(est.predict(X)) <= set(names)
+
+
+def test_logistic_predict_proba_is_the_sigmoid_of_the_margin():
+    X, y = blobs(seed=4, spread=3.0)
+    est = LogisticRegression(random_state=0).fit(X, y)
+    proba = est.predict_proba(X)
+    z = est.decision_function(X)
+    np.testing.assert_allclose(proba[:, 1], reference.sigmoid(z), rtol=1e-14)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-14)
+    np.testing.assert_array_equal(est.predict(X), est.classes_[(proba[:, 1] > 0.5).astype(int)])
+
+
+def test_logistic_multiclass_probabilities_sum_to_one():
+    X, y = blobs(n=900, k=4, seed=5, spread=2.0)
+    est = LogisticRegression(random_state=0).fit(X, y)
+    proba = est.predict_proba(X)
+    assert proba.shape == (900, 4)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_same_random_state_gives_the_same_model():
+    X, y = blobs(seed=6, spread=3.0)
+    a = LogisticRegression(random_state=1).fit(X, y)
+    b = LogisticRegression(random_state=1).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert a.n_iter_ == b.n_iter_
+
+
+def test_perceptron_fit_equals_the_reference_epochs():
+    X, y = blobs(n=200, seed=7, spread=3.0)
+    est = Perceptron(max_iter=3, tol=None, random_state=0).fit(X, y)
+    rng = np.random.RandomState(0)
+    coef, b = np.zeros(5), 0.0
+    ypm = np.where(y == 1, 1.0, -1.0)
+    for _ in range(3):
+        coef, b, _ = reference.perceptron_epoch(X, ypm, coef, b, rng.permutation(200), 1.0)
+    np.testing.assert_array_equal(est.coef_[0], coef)
+    assert est.intercept_[0] == b
+
+
+@pytest.mark.parametrize("schedule", ["optimal", "constant", "invscaling", "adaptive"])
+def test_every_learning_rate_schedule_learns(schedule):
+    X, y = blobs(seed=8, spread=2.5)
+    est = LogisticRegression(learning_rate=schedule, eta0=0.05, random_state=0).fit(X, y)
+    assert est.score(X, y) > 0.9
+
+
+def test_partial_fit_needs_classes_first_and_then_learns():
+    X, y = blobs(seed=9)
+    est = LogisticRegression(random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        est.partial_fit(X, y)
+    for _ in range(5):
+        est.partial_fit(X, y, classes=[0, 1])
+    assert est.score(X, y) == 1.0
+    with pytest.raises(ValueError, match="differs from classes_"):
+        est.partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_warm_start_continues_from_the_previous_solution():
+    X, y = blobs(seed=10, spread=3.0)
+    est = LogisticRegression(max_iter=1, tol=None, warm_start=True, random_state=0).fit(X, y)
+    first = est.coef_.copy()
+    est.fit(X, y)
+    cold = LogisticRegression(max_iter=1, tol=None, random_state=0).fit(X, y)
+    assert not np.array_equal(est.coef_, first)
+    np.testing.assert_array_equal(cold.coef_, first)
+
+
+@pytest.mark.parametrize("X, y, match", [
+    (np.array([[0.0, np.nan], [1.0, 2.0]]), [0, 1], "NaN or infinity"),
+    (np.array([[0.0, np.inf], [1.0, 2.0]]), [0, 1], "NaN or infinity"),
+    (np.zeros((3, 2)), [0, 1], "different lengths: 3 and 2"),
+    (np.zeros((3, 2)), [1, 1, 1], "single class"),
+    (np.zeros((0, 2)), [], "X is empty"),
+    (np.zeros(4), [0, 1, 0, 1], "X must be 2-d"),
+    (np.array([["a", "b"], ["c", "d"]]), [0, 1], "X must be numeric"),
+])
+@ESTIMATORS
+def test_bad_input_is_a_clear_value_error(Est, X, y, match):
+    with pytest.raises(ValueError, match=match):
+        Est().fit(X, y)
+
+
+@ESTIMATORS
+def test_predict_checks_the_number_of_features_and_fitting(Est):
+    X, y = blobs()
+    with pytest.raises(ValueError, match="not fitted yet"):
+        Est().predict(X)
+    est = Est(random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="X has 4 features, but the model was fitted with 5"):
+        est.predict(X[:, :4])
+
+
+def test_bad_parameters_are_clear_errors():
+    X, y = blobs()
+    with pytest.raises(ValueError, match="learning_rate must be one of"):
+        LogisticRegression(learning_rate="fast").fit(X, y)
+    with pytest.raises(ValueError, match="max_iter must be a positive int"):
+        LogisticRegression(max_iter=0).fit(X, y)
+    with pytest.raises(ValueError, match="needs alpha > 0"):
+        LogisticRegression(alpha=0.0).fit(X, y)
+    with pytest.raises(ValueError, match="does not support sample_weight"):
+        Perceptron().fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
+
+
+def test_input_is_not_modified():
+    X, y = blobs(dtype=np.float32)
+    X_before = X.copy()
+    LogisticRegression(random_state=0).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(X, X_before)
+
+
+@ESTIMATORS
+def test_pickle_and_npz_round_trips(Est, tmp_path):
+    X, y = blobs(n=300, k=3, seed=11)
+    names = np.array(["a", "b", "c"])[y]
+    est = Est(random_state=0).fit(X, names)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    path = tmp_path / "model.npz"
+    est.save(path)
+    loaded = load(path)
+    assert type(loaded) is Est and loaded.get_params() == est.get_params()
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    np.testing.assert_array_equal(loaded.decision_function(X), est.decision_function(X))
+    with np.load(path, allow_pickle=False) as f:   # readable without pickle
+        assert set(f.files) >= {"coef", "intercept", "classes", "params", "kind"}
+
+
+def test_the_fallback_base_has_scikit_learns_parameter_protocol():
+    # used where scikit-learn is not installed
+    from fastact.linear_model import _FallbackBase, _FallbackClassifierMixin
+
+    class Fallback(_FallbackClassifierMixin, _FallbackBase, Perceptron):
+        pass
+
+    est = Fallback(max_iter=3, random_state=1)
+    assert est.get_params()["max_iter"] == 3
+    assert "Fallback(" in repr(est) and "max_iter=3" in repr(est)
+    with pytest.raises(ValueError, match="invalid parameter 'gamma'"):
+        est.set_params(gamma=1)
+    X, y = blobs()
+    assert est.set_params(max_iter=20).fit(X, y).score(X, y) == 1.0

@@ -1,0 +1,44 @@
+"""With scikit-learn installed: the estimators work in its tools and agree
+with its LogisticRegression.  Skipped (as a peer) where it is not installed."""
+import numpy as np
+import pytest
+
+sklearn = pytest.importorskip("sklearn")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import GridSearchCV, train_test_split  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from fastact.linear_model import LogisticRegression, Perceptron  # noqa: E402
+
+
+def noisy_problem(n=4000, d=10, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    w = rng.normal(size=d)
+    y = (X @ w + rng.normal(scale=2.0, size=n) > 0).astype(int)
+    return train_test_split(X, y, test_size=0.5, random_state=0)
+
+
+@pytest.mark.parametrize("Est", [Perceptron, LogisticRegression])
+def test_clone_pipeline_and_grid_search(Est):
+    X_train, X_test, y_train, y_test = noisy_problem()
+    est = Est(random_state=0)
+    cloned = clone(est)
+    assert cloned.get_params() == est.get_params() and not hasattr(cloned, "coef_")
+    pipe = make_pipeline(StandardScaler(), Est(random_state=0)).fit(X_train, y_train)
+    assert pipe.score(X_test, y_test) > 0.7
+    grid = GridSearchCV(Est(random_state=0), {"max_iter": [5, 50]}, cv=3).fit(X_train, y_train)
+    assert grid.best_params_["max_iter"] in (5, 50)
+
+
+def test_logistic_agrees_with_scikit_learn():
+    from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+    X_train, X_test, y_train, y_test = noisy_problem(n=20_000)
+    ours = LogisticRegression(random_state=0).fit(X_train, y_train)
+    theirs = SkLogisticRegression().fit(X_train, y_train)
+    assert abs(ours.score(X_test, y_test) - theirs.score(X_test, y_test)) <= 0.01
+    # probabilities close (SGD vs the exact optimum)
+    diff = np.abs(ours.predict_proba(X_test)[:, 1] - theirs.predict_proba(X_test)[:, 1])
+    assert np.median(diff) < 0.02
