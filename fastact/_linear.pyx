@@ -9,7 +9,7 @@ checked before the GIL is released; nothing raises inside the loops.
 cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport pow
+from libc.math cimport isfinite, pow
 
 from fastact._openmp cimport effective_num_threads
 from fastact._src cimport (fa_dispatch_init, fa_kernels, fa_linear, fa_prefetch,
@@ -196,19 +196,23 @@ cdef enum:
     SCORE_PROBA = 1
 
 
-cdef void score_rows(const floating[:, ::1] X, const floating *coef, double scale, double intercept,
-                     floating[:, ::1] out, int kind, Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
+cdef Py_ssize_t score_rows(const floating[:, ::1] X, const floating *coef, double scale,
+                           double intercept, floating[:, ::1] out, int kind, Py_ssize_t start,
+                           Py_ssize_t stop) noexcept nogil:
     """Rows [start, stop), at most ROWS_PER_BLOCK: the margins first, then the
-    activation over the block with the vectorized sigmoid loop."""
-    cdef Py_ssize_t i, m = stop - start, d = X.shape[1]
+    activation over the block with the vectorized sigmoid loop.  Returns how
+    many margins are not finite (a NaN or infinity in X shows up there, at
+    the cost of n checks instead of n * n_features)."""
+    cdef Py_ssize_t i, m = stop - start, d = X.shape[1], n_nonfinite = 0
     cdef double z[ROWS_PER_BLOCK]
     cdef double p[ROWS_PER_BLOCK]
     for i in range(m):
         z[i] = scale * fixed_dot(&X[start + i, 0], coef, d) + intercept if d else intercept
+        n_nonfinite += not isfinite(z[i])
     if kind == SCORE_DECISION:
         for i in range(m):
             out[start + i, 0] = <floating>z[i]
-        return
+        return n_nonfinite
     # both columns from the sigmoid: 1 - p would lose the small ones
     fa_kernels.sigmoid_f64(z, p, m)
     for i in range(m):
@@ -217,14 +221,21 @@ cdef void score_rows(const floating[:, ::1] X, const floating *coef, double scal
     fa_kernels.sigmoid_f64(z, p, m)
     for i in range(m):
         out[start + i, 0] = <floating>p[i]
+    return n_nonfinite
 
 
 def score_binary(const floating[:, ::1] X, const floating[::1] coef, double intercept,
                  out_array, str kind, double scale=1.0):
     """out[:, 0] = X @ coef * scale + intercept ("decision"), or
     out = [sigmoid(-z), sigmoid(z)] ("proba"), in one pass over X with
-    threads over blocks of rows; `out_array` (C-contiguous, X's dtype) is
-    returned."""
+    threads over blocks of rows, into `out_array` (C-contiguous, X's dtype).
+
+    Returns
+    -------
+    n_nonfinite : int
+        How many rows had a margin that is not finite (NaN or infinity in X,
+        or an overflow of huge values).
+    """
     cdef floating[:, ::1] out = out_array
     cdef int kind_code = SCORE_DECISION if kind == "decision" else SCORE_PROBA
     if kind not in ("decision", "proba"):
@@ -235,7 +246,8 @@ def score_binary(const floating[:, ::1] X, const floating[::1] coef, double inte
         raise ValueError("out must have shape (%d, %d), got (%d, %d)" % (
             n, 1 if kind_code == SCORE_DECISION else 2, out.shape[0], out.shape[1]))
     if n == 0:
-        return out_array
+        return 0
+    cdef Py_ssize_t n_nonfinite = 0
     cdef const floating *w = &coef[0] if coef.shape[0] else NULL
     cdef int n_threads = 1
     if n * X.shape[1] >= MIN_PARALLEL_ELEMS:
@@ -247,11 +259,11 @@ def score_binary(const floating[:, ::1] X, const floating[::1] coef, double inte
         if n_threads <= 1:
             for blk in range(n_blocks):
                 start = blk * ROWS_PER_BLOCK
-                score_rows(X, w, scale, intercept, out, kind_code, start,
-                           start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
+                n_nonfinite += score_rows(X, w, scale, intercept, out, kind_code, start,
+                                          start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
         else:
             for blk in prange(n_blocks, schedule='static', num_threads=n_threads):
                 start = blk * ROWS_PER_BLOCK
-                score_rows(X, w, scale, intercept, out, kind_code, start,
-                           start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
-    return out_array
+                n_nonfinite += score_rows(X, w, scale, intercept, out, kind_code, start,
+                                          start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
+    return n_nonfinite

@@ -59,9 +59,21 @@ __all__ = ["Perceptron", "LogisticRegression", "load"]
 _SCHEDULES = ("constant", "optimal", "invscaling", "adaptive")
 
 
-def _validate_data(X, y=None, sample_weight=None, n_features=None, dtype=None):
+def _all_finite(X):
+    """Whether X has no NaN or infinity: one sum (NaN or +-inf anywhere makes
+    it non-finite) instead of an elementwise pass and a bool temporary; the
+    elementwise check only when the sum is not finite (it may just overflow)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(X)):
+            return True
+    return bool(np.isfinite(X).all())
+
+
+def _validate_data(X, y=None, sample_weight=None, n_features=None, dtype=None, check_finite=True):
     """X as a finite C-contiguous float32/float64 array (float32 kept, anything
-    else converted once), and y and sample_weight checked against it."""
+    else converted once), and y and sample_weight checked against it.
+    check_finite=False leaves the NaN/inf check to the caller (the scoring
+    kernels count non-finite margins, _score)."""
     X = np.asarray(X)
     if X.dtype.kind not in "biuf":
         raise ValueError("X must be numeric, got dtype %s" % X.dtype)
@@ -73,7 +85,7 @@ def _validate_data(X, y=None, sample_weight=None, n_features=None, dtype=None):
         raise ValueError("X is empty: 0 samples (shape %s); at least 1 is required" % (X.shape,))
     if X.shape[1] == 0:
         raise ValueError("X has 0 features (shape %s); at least 1 is required" % (X.shape,))
-    if not np.isfinite(X).all():
+    if check_finite and not _all_finite(X):
         raise ValueError("X contains NaN or infinity")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError("X has %d features, but the model was fitted with %d"
@@ -218,17 +230,26 @@ class _LinearClassifier(_ClassifierMixin, _Base):
         if not hasattr(self, "coef_"):
             raise ValueError("this %s is not fitted yet: call fit first" % type(self).__name__)
 
+    def _score(self, X, kind):
+        """One fused pass per output: (n_samples, 1 or 2) blocks for each row of
+        coef_; X validated once, its NaN/inf check fused into the pass."""
+        self._check_fitted()
+        X = _validate_data(X, n_features=self.n_features_in_, dtype=self.coef_.dtype, check_finite=False)
+        width = 1 if kind == "decision" else 2
+        outs, n_nonfinite = [], 0
+        for k in range(self.coef_.shape[0]):
+            out = np.empty((X.shape[0], width), dtype=X.dtype)
+            n_nonfinite += _linear.score_binary(X, self.coef_[k], float(self.intercept_[k]), out, kind)
+            outs.append(out)
+        if n_nonfinite and not _all_finite(X):
+            raise ValueError("X contains NaN or infinity")
+        return outs
+
     def decision_function(self, X):
         """Margins X @ coef_.T + intercept_: shape (n_samples,) for two classes,
         (n_samples, n_classes) for more; in X's dtype after validation."""
-        self._check_fitted()
-        X = _validate_data(X, n_features=self.n_features_in_, dtype=self.coef_.dtype)
-        scores = np.empty((X.shape[0], self.coef_.shape[0]), dtype=X.dtype)
-        for k in range(self.coef_.shape[0]):
-            col = np.empty((X.shape[0], 1), dtype=X.dtype)
-            _linear.score_binary(X, self.coef_[k], float(self.intercept_[k]), col, "decision")
-            scores[:, k] = col[:, 0]
-        return scores[:, 0] if self.coef_.shape[0] == 1 else scores
+        outs = self._score(X, "decision")
+        return outs[0][:, 0] if len(outs) == 1 else np.concatenate(outs, axis=1)
 
     def predict(self, X):
         """Class labels (from classes_) for the rows of X."""
@@ -386,16 +407,10 @@ class LogisticRegression(_LinearClassifier):
         """Class probabilities, shape (n_samples, n_classes), in X's dtype:
         the sigmoid of the margin in one fused pass for two classes; for more,
         one-vs-rest sigmoids normalised to sum to 1."""
-        self._check_fitted()
-        X = _validate_data(X, n_features=self.n_features_in_, dtype=self.coef_.dtype)
-        if self.coef_.shape[0] == 1:
-            out = np.empty((X.shape[0], 2), dtype=X.dtype)
-            return _linear.score_binary(X, self.coef_[0], float(self.intercept_[0]), out, "proba")
-        proba = np.empty((X.shape[0], self.coef_.shape[0]), dtype=X.dtype)
-        col = np.empty((X.shape[0], 2), dtype=X.dtype)
-        for k in range(self.coef_.shape[0]):
-            _linear.score_binary(X, self.coef_[k], float(self.intercept_[k]), col, "proba")
-            proba[:, k] = col[:, 1]
+        outs = self._score(X, "proba")
+        if len(outs) == 1:
+            return outs[0]
+        proba = np.stack([o[:, 1] for o in outs], axis=1)
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 

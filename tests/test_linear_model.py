@@ -119,6 +119,7 @@ def test_warm_start_continues_from_the_previous_solution():
 @pytest.mark.parametrize("X, y, match", [
     (np.array([[0.0, np.nan], [1.0, 2.0]]), [0, 1], "NaN or infinity"),
     (np.array([[0.0, np.inf], [1.0, 2.0]]), [0, 1], "NaN or infinity"),
+    (np.array([[3e38, 3e38], [np.nan, 1.0]], dtype=np.float32), [0, 1], "NaN or infinity"),
     (np.zeros((3, 2)), [0, 1], "different lengths: 3 and 2"),
     (np.zeros((3, 2)), [1, 1, 1], "single class"),
     (np.zeros((0, 2)), [], "X is empty"),
@@ -129,6 +130,19 @@ def test_warm_start_continues_from_the_previous_solution():
 def test_bad_input_is_a_clear_value_error(Est, X, y, match):
     with pytest.raises(ValueError, match=match):
         Est().fit(X, y)
+
+
+@ESTIMATORS
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_scoring_rejects_nan_and_infinity(Est, bad):
+    X, y = blobs()
+    est = Est(random_state=0).fit(X, y)
+    X[7, 2] = bad
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        est.predict(X)
+    if hasattr(est, "predict_proba"):
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            est.predict_proba(X)
 
 
 @ESTIMATORS
@@ -191,3 +205,9 @@ def test_the_fallback_base_has_scikit_learns_parameter_protocol():
         est.set_params(gamma=1)
     X, y = blobs()
     assert est.set_params(max_iter=20).fit(X, y).score(X, y) == 1.0
+
+
+def test_huge_finite_values_are_accepted():
+    # their sum overflows, which must not read as "infinity in X"
+    X = np.array([[3e38, 3e38], [3e38, -1.0], [-3e38, 1.0], [-3e38, -1.0]], dtype=np.float32)
+    Perceptron(max_iter=2, tol=None).fit(X, [0, 0, 1, 1])
