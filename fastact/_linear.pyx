@@ -196,7 +196,14 @@ cdef enum:
     SCORE_PROBA = 1
 
 
-cdef Py_ssize_t score_rows(const floating[:, ::1] X, const floating *coef, double scale,
+cdef inline double scoring_dot(const floating *x, const double *w64, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        return fa_linear.dot_f32_w64(x, w64, n)
+    else:
+        return fa_linear.dot_f64(x, w64, n)
+
+
+cdef Py_ssize_t score_rows(const floating[:, ::1] X, const double *coef, double scale,
                            double intercept, floating[:, ::1] out, int kind, Py_ssize_t start,
                            Py_ssize_t stop) noexcept nogil:
     """Rows [start, stop), at most ROWS_PER_BLOCK: the margins first, then the
@@ -207,7 +214,7 @@ cdef Py_ssize_t score_rows(const floating[:, ::1] X, const floating *coef, doubl
     cdef double z[ROWS_PER_BLOCK]
     cdef double p[ROWS_PER_BLOCK]
     for i in range(m):
-        z[i] = scale * fixed_dot(&X[start + i, 0], coef, d) + intercept if d else intercept
+        z[i] = scale * scoring_dot(&X[start + i, 0], coef, d) + intercept
         n_nonfinite += not isfinite(z[i])
     if kind == SCORE_DECISION:
         for i in range(m):
@@ -247,8 +254,13 @@ def score_binary(const floating[:, ::1] X, const floating[::1] coef, double inte
             n, 1 if kind_code == SCORE_DECISION else 2, out.shape[0], out.shape[1]))
     if n == 0:
         return 0
+    if X.shape[1] == 0:
+        raise ValueError("X has 0 features")
     cdef Py_ssize_t n_nonfinite = 0
-    cdef const floating *w = &coef[0] if coef.shape[0] else NULL
+    # the coefficients in double once: the products are the same, and rows
+    # then convert only X (the conversion port is the scoring bottleneck)
+    cdef double[::1] w64 = np.asarray(coef, dtype=np.float64)
+    cdef const double *w = &w64[0]
     cdef int n_threads = 1
     if n * X.shape[1] >= MIN_PARALLEL_ELEMS:
         n_threads = effective_num_threads()

@@ -27,6 +27,7 @@ cdef extern from "fastact_linear.h" nogil:
     ctypedef struct fa_linear_table:
         double (*dot_f32)(const float *x, const float *w, Py_ssize_t n) noexcept nogil
         double (*dot_f64)(const double *x, const double *w, Py_ssize_t n) noexcept nogil
+        double (*dot_f32_w64)(const float *x, const double *w, Py_ssize_t n) noexcept nogil
         void (*axpy_f32)(float *w, float a, const float *x, Py_ssize_t n) noexcept nogil
         void (*axpy_f64)(double *w, double a, const double *x, Py_ssize_t n) noexcept nogil
 

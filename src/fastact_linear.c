@@ -7,8 +7,8 @@
 
 #include "fastact_isa.h"
 
-#define FA_DEFINE_DOT(T, sfx)                                                 \
-    static double FA_LOCAL(dot_##sfx)(const T *x, const T *w, ptrdiff_t n)    \
+#define FA_DEFINE_DOT(T, W, sfx)                                              \
+    static double FA_LOCAL(dot_##sfx)(const T *x, const W *w, ptrdiff_t n)    \
     {                                                                         \
         double acc[FA_DOT_LANES];                                             \
         ptrdiff_t j = 0;                                                      \
@@ -41,11 +41,13 @@
         }                                                                     \
     }
 
-FA_DEFINE_DOT(float, f32)
-FA_DEFINE_DOT(double, f64)
+FA_DEFINE_DOT(float, float, f32)
+FA_DEFINE_DOT(double, double, f64)
+FA_DEFINE_DOT(float, double, f32_w64)
 FA_DEFINE_AXPY(float, f32)
 FA_DEFINE_AXPY(double, f64)
 
 const fa_linear_table FA_CAT(fa_linear, FA_ISA_SUFFIX) = {
-    FA_LOCAL(dot_f32), FA_LOCAL(dot_f64), FA_LOCAL(axpy_f32), FA_LOCAL(axpy_f64),
+    FA_LOCAL(dot_f32), FA_LOCAL(dot_f64), FA_LOCAL(dot_f32_w64),
+    FA_LOCAL(axpy_f32), FA_LOCAL(axpy_f64),
 };

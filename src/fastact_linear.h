@@ -24,6 +24,9 @@ extern "C" {
 typedef struct {
     double (*dot_f32)(const float *x, const float *w, ptrdiff_t n);
     double (*dot_f64)(const double *x, const double *w, ptrdiff_t n);
+    /* dot_f32 with w already in double (scoring converts it once per call,
+     * not once per row): the same products, the same bits */
+    double (*dot_f32_w64)(const float *x, const double *w, ptrdiff_t n);
     /* w[j] += a * x[j], in the data's precision */
     void (*axpy_f32)(float *w, float a, const float *x, ptrdiff_t n);
     void (*axpy_f64)(double *w, double a, const double *x, ptrdiff_t n);
