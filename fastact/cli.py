@@ -76,6 +76,108 @@ def _positive_int(text):
     return value
 
 
+def load_table(path, target=None):
+    """(X, y) from DATA: .npy (2-d; --target a column index), .npz (--target
+    names the labels' array; X is the array 'X' or the only other one) or
+    .csv (a header row; --target a column name).  y is None without target."""
+    path = str(path)
+    if path.endswith(".npy"):
+        data = np.load(path, allow_pickle=False)
+        if data.ndim != 2:
+            raise ValueError("%s: expected a 2-d array, got shape %s" % (path, data.shape))
+        if target is None:
+            return data, None
+        try:
+            col = int(target)
+        except ValueError:
+            raise ValueError("%s: --target must be a column index for .npy data, got %r" % (path, target))
+        if not -data.shape[1] <= col < data.shape[1]:
+            raise ValueError("%s: --target column %d is out of range (%d columns)" % (path, col, data.shape[1]))
+        return np.delete(data, col, axis=1), data[:, col]
+    if path.endswith(".npz"):
+        with np.load(path, allow_pickle=False) as f:
+            names = list(f.files)
+            y = None
+            if target is not None:
+                if target not in names:
+                    raise ValueError("%s: no array %r for --target (arrays: %s)" % (path, target, ", ".join(names)))
+                y = f[target]
+                names.remove(target)
+            name = "X" if "X" in names else (names[0] if len(names) == 1 else None)
+            if name is None:
+                raise ValueError("%s: expected an array 'X' (arrays: %s)" % (path, ", ".join(f.files)))
+            return f[name], y
+    if path.endswith(".csv"):
+        import csv
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+        if not rows:
+            raise ValueError("%s is empty" % path)
+        header, body = rows[0], rows[1:]
+        y = None
+        if target is not None:
+            if target not in header:
+                raise ValueError("%s: no column %r for --target (columns: %s)" % (path, target, ", ".join(header)))
+            t = header.index(target)
+            y = np.array([r[t] for r in body])
+            try:
+                y = y.astype(np.float64)
+                if np.all(y == np.round(y)):
+                    y = y.astype(np.int64)
+            except ValueError:
+                pass   # string labels
+            header = header[:t] + header[t + 1:]
+            body = [r[:t] + r[t + 1:] for r in body]
+        try:
+            X = np.array(body, dtype=np.float64).reshape(len(body), len(header))
+        except ValueError:
+            raise ValueError("%s: every feature column must be numeric" % path)
+        return X, y
+    raise ValueError("DATA must be a .npy, .npz or .csv file, got %r" % path)
+
+
+def train(args):
+    from fastact.linear_model import LogisticRegression, Perceptron
+    X, y = load_table(args.data, args.target)
+    X = np.asarray(X, dtype=args.dtype)
+    kwargs = dict(random_state=args.random_state, warm_start=True, max_iter=1, tol=None)
+    model = LogisticRegression(**kwargs) if args.model == "logistic" else Perceptron(**kwargs)
+    t_start = time.perf_counter()
+    for epoch in range(1, args.epochs + 1):
+        t0 = time.perf_counter()
+        model.fit(X, y)
+        print("epoch %d/%d: train accuracy %.4f, %.3f s" % (epoch, args.epochs, model.score(X, y),
+                                                          time.perf_counter() - t0), file=sys.stderr)
+    model.set_params(warm_start=False, max_iter=args.epochs)
+    model.n_iter_ = args.epochs
+    model.save(args.output)
+    print("trained %s on %d x %d in %.2f s -> %s" % (type(model).__name__, X.shape[0], X.shape[1],
+                                                   time.perf_counter() - t_start, args.output))
+    return 0
+
+
+def score(args):
+    from fastact.linear_model import load
+    model = load(args.model)
+    X, _ = load_table(args.data)
+    X = np.asarray(X, dtype=model.coef_.dtype)
+    kind = args.kind or ("proba" if hasattr(model, "predict_proba") else "label")
+    t0 = time.perf_counter()
+    if kind == "proba":
+        if not hasattr(model, "predict_proba"):
+            raise ValueError("--kind proba needs a logistic model")
+        out = model.predict_proba(X)
+    elif kind == "decision":
+        out = model.decision_function(X)
+    else:
+        out = model.predict(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.output, out, allow_pickle=False)
+    print("scored %d rows in %.3f s (%.0f rows/s) -> %s" % (X.shape[0], elapsed,
+                                                          X.shape[0] / max(elapsed, 1e-9), args.output))
+    return 0
+
+
 def main(argv=None):
     from fastact import bench
 
@@ -99,10 +201,30 @@ def main(argv=None):
     p_demo.add_argument("--size", type=int, default=1_000_000, help="elements to time (default 1e6)")
     p_demo.add_argument("--repeat", type=int, default=5, help="timing repeats (default 5)")
     sub.add_parser("config", help="print the build and runtime configuration")
+    p_train = sub.add_parser("train", help="fit a perceptron or logistic regression on DATA")
+    p_train.add_argument("data", help="a .npy, .npz or .csv file")
+    p_train.add_argument("--target", required=True,
+                         help="the labels: a column name (.csv), an array name (.npz) or a column index (.npy)")
+    p_train.add_argument("--model", choices=("logistic", "perceptron"), default="logistic")
+    p_train.add_argument("--epochs", type=_positive_int, default=5, help="passes over DATA (default 5)")
+    p_train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    p_train.add_argument("--random-state", type=int, default=0)
+    p_train.add_argument("-o", "--output", required=True, help="where to write the model (.npz)")
+    p_score = sub.add_parser("score", help="score DATA with a model written by train")
+    p_score.add_argument("model", help="a model .npz from fastact train")
+    p_score.add_argument("data", help="a .npy, .npz or .csv file of features")
+    p_score.add_argument("--kind", choices=("proba", "decision", "label"),
+                         help="what to write (default: proba for logistic, label for perceptron)")
+    p_score.add_argument("-o", "--output", required=True, help="where to write the scores (.npy)")
     args = parser.parse_args(argv)
 
     if args.command == "bench":
         return bench.main(args)
+    if args.command in ("train", "score"):
+        try:
+            return (train if args.command == "train" else score)(args)
+        except (ValueError, OSError) as exc:
+            parser.exit(2, "fastact %s: error: %s\n" % (args.command, exc))
     if args.command == "config":
         import fastact
         fastact.show_config()
