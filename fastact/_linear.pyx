@@ -189,6 +189,95 @@ def logistic_sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const do
     return coef_scale, intercept, t, sum_loss
 
 
+# --- parallel mini-batch ------------------------------------------------------
+
+# Rows per block of a batch's gradient: the unit of work of a thread and of
+# the fixed-order sum, so the gradient does not depend on the thread count.
+cdef enum:
+    GRAD_BLOCK_ROWS = 64
+
+
+cdef inline void axpy_acc(double *g, double a, const floating *x, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        fa_linear.axpy_acc_f32(g, a, x, n)
+    else:
+        fa_linear.axpy_acc_f64(g, a, x, n)
+
+
+cdef void block_gradient(const floating[:, ::1] X, const floating[::1] y,
+                         const double[::1] sample_weight, const floating *coef, double intercept,
+                         const cnp.intp_t *rows, Py_ssize_t m, double *grad) noexcept nogil:
+    """grad[:d] = sum_i s_i (p_i - y_i) x_i over the m rows, grad[d] the
+    same sum without x (the intercept's part), in row order."""
+    cdef Py_ssize_t k, i, j, d = X.shape[1]
+    cdef double g
+    for j in range(d + 1):
+        grad[j] = 0.0
+    for k in range(m):
+        i = rows[k]
+        if k + PREFETCH_AHEAD < m:
+            fa_prefetch(&X[rows[k + PREFETCH_AHEAD], 0], d * sizeof(floating))
+        g = (fa_sigmoid_f64(fixed_dot(&X[i, 0], coef, d) + intercept) - y[i]) * sample_weight[i]
+        axpy_acc(grad, g, &X[i, 0], d)
+        grad[d] += g
+
+
+def logistic_minibatch_epoch(const floating[:, ::1] X, const floating[::1] y,
+                             const double[::1] sample_weight, floating[::1] coef, double intercept,
+                             const cnp.intp_t[::1] order, Py_ssize_t batch_size, double alpha,
+                             double eta, bint fit_intercept=True):
+    """One epoch of mini-batch gradient descent on the L2-penalised log loss
+    (y in {0, 1}): for each batch of `batch_size` rows of `order`,
+    w -= eta * (mean weighted gradient + alpha * w), b -= eta * its intercept part.
+
+    The gradient of a batch is summed over blocks of GRAD_BLOCK_ROWS rows,
+    the blocks in parallel, their sums added in block order: the result is
+    bitwise the same for any thread count.
+
+    Returns
+    -------
+    intercept : float
+    """
+    _check(X, y, coef, order)
+    if sample_weight.shape[0] != X.shape[0]:
+        raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], X.shape[0]))
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1, got %d" % batch_size)
+    cdef Py_ssize_t d = X.shape[1], n_order = order.shape[0], start, m, n_blocks, blk, j, r0, r1
+    cdef Py_ssize_t max_blocks = (batch_size + GRAD_BLOCK_ROWS - 1) // GRAD_BLOCK_ROWS
+    cdef double[:, ::1] grads = np.zeros((max_blocks, d + 1))
+    cdef double total_w, g_j
+    cdef int n_threads = effective_num_threads()
+    cdef const cnp.intp_t *rows = &order[0] if n_order else NULL
+    if d == 0 or n_order == 0:
+        return intercept
+    with nogil:
+        start = 0
+        while start < n_order:
+            m = batch_size if start + batch_size <= n_order else n_order - start
+            n_blocks = (m + GRAD_BLOCK_ROWS - 1) // GRAD_BLOCK_ROWS
+            for blk in prange(n_blocks, schedule='static',
+                              num_threads=n_threads if n_threads < n_blocks else n_blocks):
+                r0 = blk * GRAD_BLOCK_ROWS
+                r1 = r0 + GRAD_BLOCK_ROWS if r0 + GRAD_BLOCK_ROWS < m else m
+                block_gradient(X, y, sample_weight, &coef[0], intercept, rows + start + r0,
+                               r1 - r0, &grads[blk, 0])
+            total_w = 0.0
+            for j in range(m):
+                total_w += sample_weight[order[start + j]]
+            if total_w > 0:
+                for j in range(d + 1):
+                    g_j = 0.0
+                    for blk in range(n_blocks):       # fixed order
+                        g_j += grads[blk, j]
+                    if j < d:
+                        coef[j] = <floating>(coef[j] - eta * (g_j / total_w + alpha * coef[j]))
+                    elif fit_intercept:
+                        intercept -= eta * g_j / total_w
+            start += m
+    return intercept
+
+
 # --- fused scoring -----------------------------------------------------------
 
 cdef enum:

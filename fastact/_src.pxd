@@ -30,6 +30,8 @@ cdef extern from "fastact_linear.h" nogil:
         double (*dot_f32_w64)(const float *x, const double *w, Py_ssize_t n) noexcept nogil
         void (*axpy_f32)(float *w, float a, const float *x, Py_ssize_t n) noexcept nogil
         void (*axpy_f64)(double *w, double a, const double *x, Py_ssize_t n) noexcept nogil
+        void (*axpy_acc_f32)(double *g, double a, const float *x, Py_ssize_t n) noexcept nogil
+        void (*axpy_acc_f64)(double *g, double a, const double *x, Py_ssize_t n) noexcept nogil
 
     fa_linear_table fa_linear
     void fa_prefetch(const void *x, Py_ssize_t n_bytes)

@@ -11,7 +11,10 @@ import json
 
 import numpy as np
 
+import contextlib
+
 from fastact import _linear
+from fastact._openmp import num_threads as _num_threads
 
 class _FallbackBase:
     """get_params/set_params as scikit-learn defines them, for when it is
@@ -159,8 +162,17 @@ class _LinearClassifier(_ClassifierMixin, _Base):
         seed = self.random_state
         self._rng = seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(seed)
 
+    def _threads(self):
+        """The n_threads setting as a context (None: fastact's default)."""
+        n = getattr(self, "n_threads", None)
+        return contextlib.nullcontext() if n is None else _num_threads(n)
+
     def _run(self, X, y, sample_weight, max_epochs, use_tol):
         """Epochs over (X, y) with the stopping rule; then publish coef_."""
+        with self._threads():
+            return self._run_epochs(X, y, sample_weight, max_epochs, use_tol)
+
+    def _run_epochs(self, X, y, sample_weight, max_epochs, use_tol):
         targets = self._targets(y, X.dtype)
         n = X.shape[0]
         best, no_improvement = np.inf, 0
@@ -237,10 +249,11 @@ class _LinearClassifier(_ClassifierMixin, _Base):
         X = _validate_data(X, n_features=self.n_features_in_, dtype=self.coef_.dtype, check_finite=False)
         width = 1 if kind == "decision" else 2
         outs, n_nonfinite = [], 0
-        for k in range(self.coef_.shape[0]):
-            out = np.empty((X.shape[0], width), dtype=X.dtype)
-            n_nonfinite += _linear.score_binary(X, self.coef_[k], float(self.intercept_[k]), out, kind)
-            outs.append(out)
+        with self._threads():
+            for k in range(self.coef_.shape[0]):
+                out = np.empty((X.shape[0], width), dtype=X.dtype)
+                n_nonfinite += _linear.score_binary(X, self.coef_[k], float(self.intercept_[k]), out, kind)
+                outs.append(out)
         if n_nonfinite and not _all_finite(X):
             raise ValueError("X contains NaN or infinity")
         return outs
@@ -290,6 +303,8 @@ class Perceptron(_LinearClassifier):
     random_state : int, RandomState or None
     warm_start : bool, default=False
         Start fit from the previous solution.
+    n_threads : int or None, default=None
+        Threads for scoring (None: fastact's default, see fastact.num_threads).
 
     Attributes
     ----------
@@ -301,8 +316,9 @@ class Perceptron(_LinearClassifier):
     _binary_labels = (-1.0, 1.0)
 
     def __init__(self, *, eta0=1.0, fit_intercept=True, max_iter=1000, tol=1e-3, n_iter_no_change=5,
-                 shuffle=True, random_state=None, warm_start=False):
+                 shuffle=True, random_state=None, warm_start=False, n_threads=None):
         self.eta0 = eta0
+        self.n_threads = n_threads
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.tol = tol
@@ -341,8 +357,17 @@ class LogisticRegression(_LinearClassifier):
     eta0 : float, default=0.01
         Step size of 'constant', 'invscaling' and 'adaptive'.
     power_t : float, default=0.5
+    solver : {'sgd', 'minibatch'}, default='sgd'
+        'sgd': one sample at a time (sequential).  'minibatch': the mean
+        gradient of batch_size rows per step, computed by threads over
+        fixed blocks of rows and summed in a fixed order -- the result is
+        bitwise the same for any thread count; learning_rate 'constant',
+        'invscaling' (per epoch) or 'adaptive'.
+    batch_size : int, default=1024
+        Rows per step of the 'minibatch' solver.
     fit_intercept, max_iter, tol, n_iter_no_change, shuffle, random_state,
-    warm_start : as for Perceptron (tol applies to the mean log loss).
+    warm_start, n_threads : as for Perceptron (tol applies to the mean log
+    loss; n_threads also sets the 'minibatch' solver's threads).
 
     Attributes
     ----------
@@ -354,9 +379,12 @@ class LogisticRegression(_LinearClassifier):
     _binary_labels = (0.0, 1.0)
 
     def __init__(self, *, alpha=1e-4, learning_rate="optimal", eta0=0.01, power_t=0.5,
-                 fit_intercept=True, max_iter=1000, tol=1e-3, n_iter_no_change=5, shuffle=True,
-                 random_state=None, warm_start=False):
+                 solver="sgd", batch_size=1024, fit_intercept=True, max_iter=1000, tol=1e-3,
+                 n_iter_no_change=5, shuffle=True, random_state=None, warm_start=False, n_threads=None):
         self.alpha = alpha
+        self.solver = solver
+        self.batch_size = batch_size
+        self.n_threads = n_threads
         self.learning_rate = learning_rate
         self.eta0 = eta0
         self.power_t = power_t
@@ -377,10 +405,20 @@ class LogisticRegression(_LinearClassifier):
             raise ValueError("alpha must be >= 0, got %r" % (self.alpha,))
         if self.learning_rate == "optimal" and self.alpha == 0:
             raise ValueError("learning_rate='optimal' needs alpha > 0")
+        if self.solver not in ("sgd", "minibatch"):
+            raise ValueError("solver must be 'sgd' or 'minibatch', got %r" % (self.solver,))
+        if self.solver == "minibatch" and self.learning_rate == "optimal":
+            raise ValueError("solver='minibatch' takes learning_rate 'constant', 'invscaling' or "
+                             "'adaptive' (with eta0), not 'optimal'")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) \
+                or self.batch_size < 1:
+            raise ValueError("batch_size must be a positive int, got %r" % (self.batch_size,))
         if self.learning_rate != "optimal" and not self.eta0 > 0:
             raise ValueError("eta0 must be > 0 for learning_rate=%r, got %r" % (self.learning_rate, self.eta0))
 
     def _epoch(self, X, targets, sample_weight, order):
+        if self.solver == "minibatch":
+            return self._minibatch_epoch(X, targets, sample_weight, order)
         schedule = {"constant": 0, "adaptive": 0, "optimal": 1, "invscaling": 2}[self.learning_rate]
         # Bottou's heuristic (as scikit-learn): the first step is about
         # typw = sqrt(1 / sqrt(alpha)), the log loss's slope being at most 1.
@@ -396,6 +434,28 @@ class LogisticRegression(_LinearClassifier):
             total += loss
         self.t_ = t
         return total / targets.shape[0]
+
+    def _minibatch_epoch(self, X, targets, sample_weight, order):
+        epoch = self.t_
+        eta = (self.eta0 / (epoch + 1.0) ** self.power_t if self.learning_rate == "invscaling"
+               else self._eta)
+        for k in range(targets.shape[0]):
+            # the mini-batch kernel works on the plain weights: fold the scale in
+            coef = self._coef[k]
+            coef *= coef.dtype.type(self._scale[k])
+            self._scale[k] = 1.0
+            self._intercept[k] = _linear.logistic_minibatch_epoch(
+                X, targets[k], sample_weight, coef, float(self._intercept[k]), order,
+                int(self.batch_size), float(self.alpha), eta, bool(self.fit_intercept))
+        self.t_ = epoch + 1
+        # the loss for tol: the mean log loss after the epoch, one fused pass
+        loss = 0.0
+        for k in range(targets.shape[0]):
+            z = np.empty((X.shape[0], 1), dtype=X.dtype)
+            _linear.score_binary(X, self._coef[k], float(self._intercept[k]), z, "decision")
+            margin = np.where(targets[k] == 1, -z[:, 0], z[:, 0]).astype(np.float64)
+            loss += float(np.dot(sample_weight, np.logaddexp(0.0, margin)))
+        return loss / targets.shape[0]
 
     def _on_plateau(self):
         if self.learning_rate != "adaptive" or self._eta / 5 < 1e-6:

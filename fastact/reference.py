@@ -10,7 +10,8 @@ are converted as the ufunc would (ints to float64).
 import numpy as np
 
 __all__ = ["sigmoid", "step", "tanh", "relu", "softplus", "wide_dtype",
-           "fixed_dot", "perceptron_epoch", "logistic_sgd_epoch", "score_binary"]
+           "fixed_dot", "perceptron_epoch", "logistic_sgd_epoch", "logistic_minibatch_epoch",
+           "score_binary"]
 
 
 def _as_input(x):
@@ -152,6 +153,36 @@ def logistic_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, order, 
             coef_scale = 1.0
         t += 1
     return coef, coef_scale, intercept, t, sum_loss
+
+
+def logistic_minibatch_epoch(X, y, sample_weight, coef, intercept, order, batch_size, alpha, eta,
+                             fit_intercept=True, block_rows=64):
+    """One mini-batch epoch (y in {0, 1}); returns (coef, intercept).  Each
+    batch's gradient is summed row by row within blocks of `block_rows` rows
+    and the blocks in order, as the kernel's threads do."""
+    coef = np.array(coef, copy=True)
+    d = coef.size
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        blocks = []
+        for b0 in range(0, len(batch), block_rows):
+            grad = np.zeros(d + 1)
+            for i in batch[b0:b0 + block_rows]:
+                z = fixed_dot(X[i], coef) + intercept
+                g = (float(sigmoid(np.float64(z))) - float(y[i])) * float(sample_weight[i])
+                grad[:d] = grad[:d] + g * X[i].astype(np.float64)
+                grad[d] += g
+            blocks.append(grad)
+        total_w = float(np.sum(sample_weight[batch]))
+        if total_w <= 0:
+            continue
+        g_sum = np.zeros(d + 1)
+        for grad in blocks:
+            g_sum = g_sum + grad
+        coef = (coef - eta * (g_sum[:d] / total_w + alpha * coef.astype(np.float64))).astype(coef.dtype)
+        if fit_intercept:
+            intercept -= eta * g_sum[d] / total_w
+    return coef, intercept
 
 
 def score_binary(X, coef, intercept, kind, scale=1.0):

@@ -32,22 +32,24 @@
         return acc[0];                                                        \
     }
 
-#define FA_DEFINE_AXPY(T, sfx)                                                \
-    static void FA_LOCAL(axpy_##sfx)(T *w, T a, const T *x, ptrdiff_t n)      \
+#define FA_DEFINE_AXPY(W, T, name)                                            \
+    static void FA_LOCAL(name)(W *w, W a, const T *x, ptrdiff_t n)            \
     {                                                                         \
         _Pragma("omp simd")                                                   \
         for (ptrdiff_t j = 0; j < n; j++) {                                   \
-            w[j] = w[j] + a * x[j];                                           \
+            w[j] = w[j] + a * (W)x[j];                                        \
         }                                                                     \
     }
 
 FA_DEFINE_DOT(float, float, f32)
 FA_DEFINE_DOT(double, double, f64)
 FA_DEFINE_DOT(float, double, f32_w64)
-FA_DEFINE_AXPY(float, f32)
-FA_DEFINE_AXPY(double, f64)
+FA_DEFINE_AXPY(float, float, axpy_f32)
+FA_DEFINE_AXPY(double, double, axpy_f64)
+FA_DEFINE_AXPY(double, float, axpy_acc_f32)
+FA_DEFINE_AXPY(double, double, axpy_acc_f64)
 
 const fa_linear_table FA_CAT(fa_linear, FA_ISA_SUFFIX) = {
     FA_LOCAL(dot_f32), FA_LOCAL(dot_f64), FA_LOCAL(dot_f32_w64),
-    FA_LOCAL(axpy_f32), FA_LOCAL(axpy_f64),
+    FA_LOCAL(axpy_f32), FA_LOCAL(axpy_f64), FA_LOCAL(axpy_acc_f32), FA_LOCAL(axpy_acc_f64),
 };

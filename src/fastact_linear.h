@@ -30,6 +30,9 @@ typedef struct {
     /* w[j] += a * x[j], in the data's precision */
     void (*axpy_f32)(float *w, float a, const float *x, ptrdiff_t n);
     void (*axpy_f64)(double *w, double a, const double *x, ptrdiff_t n);
+    /* g[j] += a * x[j] with g in double (the mini-batch gradients) */
+    void (*axpy_acc_f32)(double *g, double a, const float *x, ptrdiff_t n);
+    void (*axpy_acc_f64)(double *g, double a, const double *x, ptrdiff_t n);
 } fa_linear_table;
 
 /* The table in use; filled by fa_dispatch_init (fastact_loops.h). */

@@ -154,3 +154,45 @@ def test_fused_scoring_counts_rows_with_a_non_finite_margin():
     X[[3, 500, 999], [0, 1, 3]] = [np.nan, np.inf, -np.inf]
     out = np.empty((1000, 2))
     assert _linear.score_binary(X, np.ones(4), 0.0, out, "proba") == 3
+
+
+@DTYPES
+def test_minibatch_epoch_matches_the_reference(dtype):
+    X, y, _ = problem(700, 9, dtype, seed=12)
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, 700)
+    order = np.random.default_rng(4).permutation(700).astype(np.intp)
+    coef = np.zeros(9, dtype=dtype)
+    b = _linear.logistic_minibatch_epoch(X, y, sw, coef, 0.0, order, 200, 1e-3, 0.5)
+    ref_coef, ref_b = reference.logistic_minibatch_epoch(X, y, sw, np.zeros(9, dtype=dtype), 0.0,
+                                                         order, 200, 1e-3, 0.5)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(coef, ref_coef, rtol=rtol, atol=rtol)
+    assert b == pytest.approx(ref_b, rel=rtol, abs=rtol)
+
+
+@DTYPES
+def test_minibatch_epoch_is_bitwise_the_same_for_any_thread_count(dtype):
+    X, y, _ = problem(5000, 30, dtype, seed=13)
+    sw = np.ones(5000)
+    order = np.random.default_rng(5).permutation(5000).astype(np.intp)
+    results = []
+    for n_threads in (1, 2, 3):
+        coef = np.zeros(30, dtype=dtype)
+        with fastact.num_threads(n_threads):
+            b = 0.0
+            for _ in range(3):
+                b = _linear.logistic_minibatch_epoch(X, y, sw, coef, b, order, 1000, 1e-4, 0.5)
+        results.append((coef, b))
+    for coef, b in results[1:]:
+        np.testing.assert_array_equal(coef, results[0][0])
+        assert b == results[0][1]
+    # and it learns
+    z = X.astype(np.float64) @ results[0][0] + results[0][1]
+    assert ((z > 0) == (y == 1)).mean() > 0.85
+
+
+def test_minibatch_rejects_a_bad_batch_size():
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        _linear.logistic_minibatch_epoch(X, np.zeros(4), np.ones(4), np.zeros(2), 0.0,
+                                         np.arange(4, dtype=np.intp), 0, 0.0, 0.1)

@@ -211,3 +211,23 @@ def test_huge_finite_values_are_accepted():
     # their sum overflows, which must not read as "infinity in X"
     X = np.array([[3e38, 3e38], [3e38, -1.0], [-3e38, 1.0], [-3e38, -1.0]], dtype=np.float32)
     Perceptron(max_iter=2, tol=None).fit(X, [0, 0, 1, 1])
+
+
+def test_minibatch_solver_learns_and_ignores_the_thread_count():
+    X, y = blobs(n=3000, seed=14, spread=3.0)
+    models = [LogisticRegression(solver="minibatch", learning_rate="constant", eta0=0.5,
+                                 batch_size=256, max_iter=20, tol=None, random_state=0,
+                                 n_threads=n).fit(X, y) for n in (1, 2)]
+    np.testing.assert_array_equal(models[0].coef_, models[1].coef_)
+    np.testing.assert_array_equal(models[0].intercept_, models[1].intercept_)
+    assert models[0].score(X, y) > 0.9
+
+
+def test_minibatch_solver_parameters_are_checked():
+    X, y = blobs()
+    with pytest.raises(ValueError, match="solver='minibatch' takes learning_rate"):
+        LogisticRegression(solver="minibatch").fit(X, y)
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        LogisticRegression(solver="minibatch", learning_rate="constant", batch_size=0).fit(X, y)
+    with pytest.raises(ValueError, match="solver must be"):
+        LogisticRegression(solver="newton").fit(X, y)
