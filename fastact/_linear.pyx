@@ -89,13 +89,14 @@ def dot(const floating[::1] x, const floating[::1] w):
     return fixed_dot(&x[0], &w[0], x.shape[0])
 
 
-def perceptron_epoch(const floating[:, ::1] X, const floating[::1] y, floating[::1] coef,
-                     double intercept, const cnp.intp_t[::1] order, double eta,
+def perceptron_epoch(const floating[:, ::1] X, const floating[::1] y, const double[::1] sample_weight,
+                     floating[::1] coef, double intercept, const cnp.intp_t[::1] order, double eta,
                      bint fit_intercept=True):
     """One perceptron pass over the rows in `order` (y in {-1, +1}).
 
-    A row is a mistake when y_i * (coef . x_i + intercept) <= 0; then
-    coef += eta * y_i * x_i (in the data's precision) and intercept += eta * y_i.
+    A row of positive weight s_i is a mistake when y_i * (coef . x_i +
+    intercept) <= 0; then coef += eta * s_i * y_i * x_i (in the data's
+    precision) and intercept += eta * s_i * y_i.
 
     Returns
     -------
@@ -103,6 +104,8 @@ def perceptron_epoch(const floating[:, ::1] X, const floating[::1] y, floating[:
     n_mistakes : int
     """
     _check(X, y, coef, order)
+    if sample_weight.shape[0] != X.shape[0]:
+        raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], X.shape[0]))
     cdef Py_ssize_t d = X.shape[1], k, i, mistakes = 0, n_order = order.shape[0]
     cdef double margin
     if d == 0:
@@ -112,11 +115,13 @@ def perceptron_epoch(const floating[:, ::1] X, const floating[::1] y, floating[:
             i = order[k]
             if k + PREFETCH_AHEAD < n_order:
                 fa_prefetch(&X[order[k + PREFETCH_AHEAD], 0], d * sizeof(floating))
+            if sample_weight[i] <= 0:
+                continue
             margin = fixed_dot(&X[i, 0], &coef[0], d) + intercept
             if y[i] * margin <= 0:
-                axpy_(&coef[0], <floating>(eta * y[i]), &X[i, 0], d)
+                axpy_(&coef[0], <floating>(eta * sample_weight[i] * y[i]), &X[i, 0], d)
                 if fit_intercept:
-                    intercept += eta * y[i]
+                    intercept += eta * sample_weight[i] * y[i]
                 mistakes += 1
     return intercept, mistakes
 
@@ -348,7 +353,7 @@ def score_binary(const floating[:, ::1] X, const floating[::1] coef, double inte
     cdef Py_ssize_t n_nonfinite = 0
     # the coefficients in double once: the products are the same, and rows
     # then convert only X (the conversion port is the scoring bottleneck)
-    cdef double[::1] w64 = np.asarray(coef, dtype=np.float64)
+    cdef const double[::1] w64 = np.asarray(coef, dtype=np.float64)
     cdef const double *w = &w64[0]
     cdef int n_threads = 1
     if n * X.shape[1] >= MIN_PARALLEL_ELEMS:

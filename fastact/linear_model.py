@@ -8,6 +8,7 @@ are converted once.  Input is validated once, by `_validate_data`.
 """
 import inspect
 import json
+import warnings
 
 import numpy as np
 
@@ -51,13 +52,22 @@ class _FallbackClassifierMixin:
         return float(np.average(correct, weights=sample_weight))
 
 
+class _FallbackNotFittedError(ValueError, AttributeError):
+    """Raised when a model is used before fit (scikit-learn's NotFittedError
+    where it is installed)."""
+
+
 try:  # with scikit-learn installed, be one of its estimators
     from sklearn.base import BaseEstimator as _Base
     from sklearn.base import ClassifierMixin as _ClassifierMixin
+    from sklearn.exceptions import DataConversionWarning as _DataConversionWarning
+    from sklearn.exceptions import NotFittedError
 except ImportError:
     _Base, _ClassifierMixin = _FallbackBase, _FallbackClassifierMixin
+    NotFittedError = _FallbackNotFittedError
+    _DataConversionWarning = UserWarning
 
-__all__ = ["Perceptron", "LogisticRegression", "load"]
+__all__ = ["Perceptron", "LogisticRegression", "load", "NotFittedError"]
 
 _SCHEDULES = ("constant", "optimal", "invscaling", "adaptive")
 
@@ -72,39 +82,64 @@ def _all_finite(X):
     return bool(np.isfinite(X).all())
 
 
-def _validate_data(X, y=None, sample_weight=None, n_features=None, dtype=None, check_finite=True):
+def _validate_data(X, y=None, sample_weight=None, n_features=None, dtype=None, check_finite=True,
+                   estimator="the model"):
     """X as a finite C-contiguous float32/float64 array (float32 kept, anything
     else converted once), and y and sample_weight checked against it.
     check_finite=False leaves the NaN/inf check to the caller (the scoring
-    kernels count non-finite margins, _score)."""
+    kernels count non-finite margins, _score).  Messages follow scikit-learn's."""
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError("sparse input is not supported: pass a dense array (X.toarray())")
     X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise ValueError("Complex data not supported")
+    if X.dtype.kind == "O":
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError("X must be numeric: %s" % exc) from exc
     if X.dtype.kind not in "biuf":
         raise ValueError("X must be numeric, got dtype %s" % X.dtype)
     if X.ndim != 2:
-        raise ValueError("X must be 2-d (n_samples, n_features), got shape %s" % (X.shape,))
+        raise ValueError("Expected a 2-d array X (n_samples, n_features), got shape %s. Reshape your "
+                         "data with X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample."
+                         % (X.shape,))
     target = dtype or (X.dtype if X.dtype in (np.float32, np.float64) else np.float64)
     X = np.ascontiguousarray(X, dtype=target)
     if X.shape[0] == 0:
-        raise ValueError("X is empty: 0 samples (shape %s); at least 1 is required" % (X.shape,))
+        raise ValueError("Found array with 0 sample(s) (shape=%s) while a minimum of 1 is required."
+                         % (X.shape,))
     if X.shape[1] == 0:
-        raise ValueError("X has 0 features (shape %s); at least 1 is required" % (X.shape,))
+        raise ValueError("Found array with 0 feature(s) (shape=%s) while a minimum of 1 is required."
+                         % (X.shape,))
     if check_finite and not _all_finite(X):
         raise ValueError("X contains NaN or infinity")
     if n_features is not None and X.shape[1] != n_features:
-        raise ValueError("X has %d features, but the model was fitted with %d"
-                         % (X.shape[1], n_features))
+        raise ValueError("X has %d features, but %s is expecting %d features as input."
+                         % (X.shape[1], estimator, n_features))
+    return X
+
+
+def _validate_fit_data(X, y, sample_weight, estimator, dtype=None, n_features=None):
+    """X, y (1-d labels) and sample_weight for fit and partial_fit."""
     if y is None:
-        return X
+        raise ValueError("%s requires y to be passed, but the target y is None" % estimator)
+    X = _validate_data(X, dtype=dtype, n_features=n_features, estimator=estimator)
     y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected: it is raveled.",
+                      _DataConversionWarning, stacklevel=3)
+        y = y.ravel()
     if y.ndim != 1:
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        else:
-            raise ValueError("y must be 1-d (n_samples,), got shape %s" % (y.shape,))
+        raise ValueError("y must be 1-d (n_samples,), got shape %s" % (y.shape,))
     if y.shape[0] != X.shape[0]:
         raise ValueError("X and y have different lengths: %d and %d" % (X.shape[0], y.shape[0]))
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError("y contains NaN or infinity")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all():
+            raise ValueError("y contains NaN or infinity")
+        if not np.all(y == np.round(y)):
+            raise ValueError("Unknown label type: continuous. A classifier needs class labels "
+                             "(integers, strings, ...), not continuous values.")
     if sample_weight is None:
         sample_weight = np.ones(X.shape[0])
     else:
@@ -114,6 +149,8 @@ def _validate_data(X, y=None, sample_weight=None, n_features=None, dtype=None, c
                              % (X.shape[0], sample_weight.shape))
         if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
             raise ValueError("sample_weight must be finite and non-negative")
+        if not sample_weight.any():
+            raise ValueError("sample_weight is zero for every sample: nothing to fit")
     return X, y, np.ascontiguousarray(sample_weight)
 
 
@@ -151,7 +188,8 @@ class _LinearClassifier(_ClassifierMixin, _Base):
         """Fresh state: zero weights (kept as coef * scale), zero intercepts."""
         self.classes_ = classes
         if classes.size < 2:
-            raise ValueError("y has a single class (%r): a classifier needs at least 2" % (classes[0],))
+            raise ValueError("y has only one class (%r): a classifier needs at least 2 classes"
+                             % (classes[0],))
         n_outputs = 1 if classes.size == 2 else classes.size
         self._coef = np.zeros((n_outputs, n_features), dtype=dtype)
         self._scale = np.ones(n_outputs)
@@ -212,7 +250,7 @@ class _LinearClassifier(_ClassifierMixin, _Base):
         self
         """
         self._check_params()
-        X, y, sample_weight = _validate_data(X, y, sample_weight)
+        X, y, sample_weight = _validate_fit_data(X, y, sample_weight, type(self).__name__)
         classes = np.unique(y)
         warm = (self.warm_start and hasattr(self, "_coef") and np.array_equal(classes, self.classes_)
                 and self._coef.shape[1] == X.shape[1] and self._coef.dtype == X.dtype)
@@ -227,26 +265,28 @@ class _LinearClassifier(_ClassifierMixin, _Base):
         if not hasattr(self, "_coef"):
             if classes is None:
                 raise ValueError("classes must be passed to the first call of partial_fit")
-            X, y, sample_weight = _validate_data(X, y, sample_weight)
+            X, y, sample_weight = _validate_fit_data(X, y, sample_weight, type(self).__name__)
             self._start(np.unique(np.asarray(classes)), X.shape[1], X.dtype)
         else:
             if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
                 raise ValueError("classes=%r differs from classes_ %r of the earlier calls"
                                  % (classes, self.classes_))
-            X, y, sample_weight = _validate_data(X, y, sample_weight, n_features=self.n_features_in_,
-                                                 dtype=self._coef.dtype)
+            X, y, sample_weight = _validate_fit_data(X, y, sample_weight, type(self).__name__,
+                                                     dtype=self._coef.dtype, n_features=self.n_features_in_)
         self._check_labels(y)
         return self._run(X, y, sample_weight, 1, use_tol=False)
 
     def _check_fitted(self):
         if not hasattr(self, "coef_"):
-            raise ValueError("this %s is not fitted yet: call fit first" % type(self).__name__)
+            raise NotFittedError("This %s instance is not fitted yet. Call 'fit' with appropriate "
+                                 "arguments before using this estimator." % type(self).__name__)
 
     def _score(self, X, kind):
         """One fused pass per output: (n_samples, 1 or 2) blocks for each row of
         coef_; X validated once, its NaN/inf check fused into the pass."""
         self._check_fitted()
-        X = _validate_data(X, n_features=self.n_features_in_, dtype=self.coef_.dtype, check_finite=False)
+        X = _validate_data(X, n_features=self.n_features_in_, dtype=self.coef_.dtype, check_finite=False,
+                           estimator=type(self).__name__)
         width = 1 if kind == "decision" else 2
         outs, n_nonfinite = [], 0
         with self._threads():
@@ -283,7 +323,8 @@ class _LinearClassifier(_ClassifierMixin, _Base):
 
 
 class Perceptron(_LinearClassifier):
-    """The perceptron: predict step(w . x + b); on a mistake w += eta0 * y * x.
+    """The perceptron: predict step(w . x + b); on a mistake w += eta0 * s * y * x
+    (s the sample weight).
 
     One-vs-rest for more than two classes.
 
@@ -328,12 +369,11 @@ class Perceptron(_LinearClassifier):
         self.warm_start = warm_start
 
     def _epoch(self, X, targets, sample_weight, order):
-        if not np.all(sample_weight == 1):
-            raise ValueError("Perceptron does not support sample_weight yet (got non-uniform weights)")
         mistakes = 0
         for k in range(targets.shape[0]):
-            b, m = _linear.perceptron_epoch(X, targets[k], self._coef[k], float(self._intercept[k]),
-                                            order, float(self.eta0), bool(self.fit_intercept))
+            b, m = _linear.perceptron_epoch(X, targets[k], sample_weight, self._coef[k],
+                                            float(self._intercept[k]), order, float(self.eta0),
+                                            bool(self.fit_intercept))
             self._intercept[k] = b
             mistakes += m
         return mistakes / targets.shape[0]

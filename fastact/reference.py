@@ -106,16 +106,18 @@ def fixed_dot(x, w):
     return float(a[0])
 
 
-def perceptron_epoch(X, y, coef, intercept, order, eta, fit_intercept=True):
+def perceptron_epoch(X, y, sample_weight, coef, intercept, order, eta, fit_intercept=True):
     """One perceptron pass (y in {-1, +1}); returns (coef, intercept, n_mistakes)."""
     coef = np.array(coef, copy=True)
     mistakes = 0
     for i in order:
-        yi = float(y[i])
+        yi, si = float(y[i]), float(sample_weight[i])
+        if si <= 0:
+            continue
         if yi * (fixed_dot(X[i], coef) + intercept) <= 0:
-            coef = coef + coef.dtype.type(float(eta) * yi) * X[i]
+            coef = coef + coef.dtype.type(float(eta) * si * yi) * X[i]
             if fit_intercept:
-                intercept += float(eta) * yi
+                intercept += float(eta) * si * yi
             mistakes += 1
     return coef, intercept, mistakes
 

@@ -31,13 +31,14 @@ def test_dot_is_bitwise_the_reference_fixed_order(dtype):
 @DTYPES
 def test_perceptron_epochs_are_bitwise_the_reference(dtype):
     X, _, y = problem(300, 17, dtype)
+    sw = np.random.default_rng(2).choice([0.0, 0.5, 1.0, 2.0], 300)
     coef = np.zeros(17, dtype=dtype)
     ref_coef, b, ref_b = coef.copy(), 0.0, 0.0
     rng = np.random.default_rng(1)
     for epoch in range(5):
         order = rng.permutation(300).astype(np.intp)
-        b, mistakes = _linear.perceptron_epoch(X, y, coef, b, order, 0.5)
-        ref_coef, ref_b, ref_mistakes = reference.perceptron_epoch(X, y, ref_coef, ref_b, order, 0.5)
+        b, mistakes = _linear.perceptron_epoch(X, y, sw, coef, b, order, 0.5)
+        ref_coef, ref_b, ref_mistakes = reference.perceptron_epoch(X, y, sw, ref_coef, ref_b, order, 0.5)
         np.testing.assert_array_equal(coef, ref_coef)
         assert (b, mistakes) == (ref_b, ref_mistakes)
     assert mistakes < 300 * 0.2          # it learned something
@@ -49,7 +50,7 @@ def test_perceptron_separates_separable_data(dtype):
     coef, b = np.zeros(8, dtype=dtype), 0.0
     order = np.arange(500, dtype=np.intp)
     for epoch in range(200):
-        b, mistakes = _linear.perceptron_epoch(X, y, coef, b, order, 1.0)
+        b, mistakes = _linear.perceptron_epoch(X, y, np.ones(500), coef, b, order, 1.0)
         if mistakes == 0:
             break
     assert mistakes == 0
@@ -131,12 +132,13 @@ def test_kernels_reject_mismatched_arguments():
     X = np.zeros((4, 3))
     y = np.ones(4)
     order = np.arange(4, dtype=np.intp)
+    sw = np.ones(4)
     with pytest.raises(ValueError, match="coef has 2 entries, expected n_features=3"):
-        _linear.perceptron_epoch(X, y, np.zeros(2), 0.0, order, 1.0)
+        _linear.perceptron_epoch(X, y, sw, np.zeros(2), 0.0, order, 1.0)
     with pytest.raises(ValueError, match="y has 3 entries, expected 4"):
-        _linear.perceptron_epoch(X, y[:3], np.zeros(3), 0.0, order, 1.0)
+        _linear.perceptron_epoch(X, y[:3], sw, np.zeros(3), 0.0, order, 1.0)
     with pytest.raises(ValueError, match=r"order must hold row indices in \[0, 4\)"):
-        _linear.perceptron_epoch(X, y, np.zeros(3), 0.0, np.array([0, 4], dtype=np.intp), 1.0)
+        _linear.perceptron_epoch(X, y, sw, np.zeros(3), 0.0, np.array([0, 4], dtype=np.intp), 1.0)
     with pytest.raises(ValueError, match="sample_weight has 2 entries"):
         _linear.logistic_sgd_epoch(X, y, np.ones(2), np.zeros(3), 1.0, 0.0, order, 0.0, 0, 0.1, 0.5, 0.0, 1.0)
     with pytest.raises(ValueError, match="schedule must be"):
@@ -146,7 +148,7 @@ def test_kernels_reject_mismatched_arguments():
     with pytest.raises(ValueError, match=r"out must have shape \(4, 2\)"):
         _linear.score_binary(X, np.zeros(3), 0.0, np.empty((4, 1)), "proba")
     with pytest.raises(ValueError):   # dtype mismatch between X and coef: no silent cast
-        _linear.perceptron_epoch(X, y, np.zeros(3, dtype=np.float32), 0.0, order, 1.0)
+        _linear.perceptron_epoch(X, y, sw, np.zeros(3, dtype=np.float32), 0.0, order, 1.0)
 
 
 def test_fused_scoring_counts_rows_with_a_non_finite_margin():

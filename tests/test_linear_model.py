@@ -82,7 +82,7 @@ def test_perceptron_fit_equals_the_reference_epochs():
     coef, b = np.zeros(5), 0.0
     ypm = np.where(y == 1, 1.0, -1.0)
     for _ in range(3):
-        coef, b, _ = reference.perceptron_epoch(X, ypm, coef, b, rng.permutation(200), 1.0)
+        coef, b, _ = reference.perceptron_epoch(X, ypm, np.ones(200), coef, b, rng.permutation(200), 1.0)
     np.testing.assert_array_equal(est.coef_[0], coef)
     assert est.intercept_[0] == b
 
@@ -121,9 +121,13 @@ def test_warm_start_continues_from_the_previous_solution():
     (np.array([[0.0, np.inf], [1.0, 2.0]]), [0, 1], "NaN or infinity"),
     (np.array([[3e38, 3e38], [np.nan, 1.0]], dtype=np.float32), [0, 1], "NaN or infinity"),
     (np.zeros((3, 2)), [0, 1], "different lengths: 3 and 2"),
-    (np.zeros((3, 2)), [1, 1, 1], "single class"),
-    (np.zeros((0, 2)), [], "X is empty"),
-    (np.zeros(4), [0, 1, 0, 1], "X must be 2-d"),
+    (np.zeros((3, 2)), [1, 1, 1], "only one class"),
+    (np.zeros((0, 2)), [], "0 sample"),
+    (np.zeros((3, 0)), [0, 1, 0], "0 feature"),
+    (np.zeros(4), [0, 1, 0, 1], "Expected a 2-d array"),
+    (np.zeros((4, 2)), [0.5, 1.0, 0.0, 2.5], "Unknown label type: continuous"),
+    (np.zeros((2, 2), dtype=complex), [0, 1], "Complex data not supported"),
+    (np.zeros((2, 2)), None, "requires y to be passed"),
     (np.array([["a", "b"], ["c", "d"]]), [0, 1], "X must be numeric"),
 ])
 @ESTIMATORS
@@ -148,10 +152,11 @@ def test_scoring_rejects_nan_and_infinity(Est, bad):
 @ESTIMATORS
 def test_predict_checks_the_number_of_features_and_fitting(Est):
     X, y = blobs()
-    with pytest.raises(ValueError, match="not fitted yet"):
+    from fastact.linear_model import NotFittedError
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         Est().predict(X)
     est = Est(random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match="X has 4 features, but the model was fitted with 5"):
+    with pytest.raises(ValueError, match="X has 4 features, but %s is expecting 5" % Est.__name__):
         est.predict(X[:, :4])
 
 
@@ -163,8 +168,8 @@ def test_bad_parameters_are_clear_errors():
         LogisticRegression(max_iter=0).fit(X, y)
     with pytest.raises(ValueError, match="needs alpha > 0"):
         LogisticRegression(alpha=0.0).fit(X, y)
-    with pytest.raises(ValueError, match="does not support sample_weight"):
-        Perceptron().fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
+    with pytest.raises(ValueError, match="sample_weight is zero for every sample"):
+        Perceptron().fit(X, y, sample_weight=np.zeros(len(y)))
 
 
 def test_input_is_not_modified():
@@ -231,3 +236,12 @@ def test_minibatch_solver_parameters_are_checked():
         LogisticRegression(solver="minibatch", learning_rate="constant", batch_size=0).fit(X, y)
     with pytest.raises(ValueError, match="solver must be"):
         LogisticRegression(solver="newton").fit(X, y)
+
+
+def test_perceptron_sample_weight_of_zero_drops_the_row():
+    X, y = blobs(n=300, seed=15, spread=3.0)
+    w = np.ones(300)
+    w[::2] = 0
+    a = Perceptron(max_iter=5, tol=None, shuffle=False).fit(X, y, sample_weight=w)
+    b = Perceptron(max_iter=5, tol=None, shuffle=False).fit(X[1::2], y[1::2])
+    np.testing.assert_array_equal(a.coef_, b.coef_)
