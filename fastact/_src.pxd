@@ -39,4 +39,3 @@ cdef extern from "fastact_linear.h" nogil:
 
 cdef extern from "fastact_math.h" nogil:
     double fa_sigmoid_f64(double x)
-    double fa_softplus_f64(double x)

@@ -90,7 +90,8 @@ def load_table(path, target=None):
         try:
             col = int(target)
         except ValueError:
-            raise ValueError("%s: --target must be a column index for .npy data, got %r" % (path, target))
+            raise ValueError("%s: --target must be a column index for .npy data, got %r"
+                             % (path, target)) from None
         if not -data.shape[1] <= col < data.shape[1]:
             raise ValueError("%s: --target column %d is out of range (%d columns)" % (path, col, data.shape[1]))
         return np.delete(data, col, axis=1), data[:, col]
@@ -131,7 +132,7 @@ def load_table(path, target=None):
         try:
             X = np.array(body, dtype=np.float64).reshape(len(body), len(header))
         except ValueError:
-            raise ValueError("%s: every feature column must be numeric" % path)
+            raise ValueError("%s: every feature column must be numeric" % path) from None
         return X, y
     raise ValueError("DATA must be a .npy, .npz or .csv file, got %r" % path)
 

@@ -35,7 +35,7 @@ def test_perceptron_epochs_are_bitwise_the_reference(dtype):
     coef = np.zeros(17, dtype=dtype)
     ref_coef, b, ref_b = coef.copy(), 0.0, 0.0
     rng = np.random.default_rng(1)
-    for epoch in range(5):
+    for _ in range(5):
         order = rng.permutation(300).astype(np.intp)
         b, mistakes = _linear.perceptron_epoch(X, y, sw, coef, b, order, 0.5)
         ref_coef, ref_b, ref_mistakes = reference.perceptron_epoch(X, y, sw, ref_coef, ref_b, order, 0.5)
@@ -49,7 +49,7 @@ def test_perceptron_separates_separable_data(dtype):
     X, _, y = problem(500, 8, dtype, seed=3, separable=True)
     coef, b = np.zeros(8, dtype=dtype), 0.0
     order = np.arange(500, dtype=np.intp)
-    for epoch in range(200):
+    for _ in range(200):
         b, mistakes = _linear.perceptron_epoch(X, y, np.ones(500), coef, b, order, 1.0)
         if mistakes == 0:
             break
@@ -71,7 +71,7 @@ def test_logistic_epochs_match_the_reference(dtype, schedule):
     alpha, optimal_init = 1e-3, 178.0
     rng = np.random.default_rng(7)
     losses = []
-    for epoch in range(5):
+    for _ in range(5):
         order = rng.permutation(400).astype(np.intp)
         scale, b, t, loss = _linear.logistic_sgd_epoch(
             X, y, sw, coef, scale, b, order, alpha, schedule, 0.05, 0.5, t, optimal_init)

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from fastact import _linear, reference
+from fastact import reference
 from fastact.linear_model import LogisticRegression, Perceptron, load
 
 ESTIMATORS = pytest.mark.parametrize("Est", [Perceptron, LogisticRegression])

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import fastact
 from helpers import ACTIVATIONS, DTYPES, max_ulp, ufunc
 from fastact import reference
 
