@@ -216,8 +216,10 @@ class _LinearClassifier(_ClassifierMixin, _Base):
         best, no_improvement = np.inf, 0
         self.n_iter_ = 0
         for _ in range(max_epochs):
-            order = (self._rng.permutation(n) if self.shuffle else np.arange(n)).astype(np.intp)
-            loss = self._epoch(X, targets, sample_weight, order) / n
+            order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+            order = order.astype(np.intp, copy=False)
+            need_loss = use_tol and self.tol is not None
+            loss = self._epoch(X, targets, sample_weight, order, need_loss) / n
             self.n_iter_ += 1
             if use_tol and self.tol is not None:
                 no_improvement = no_improvement + 1 if loss > best - self.tol else 0
@@ -368,7 +370,7 @@ class Perceptron(_LinearClassifier):
         self.random_state = random_state
         self.warm_start = warm_start
 
-    def _epoch(self, X, targets, sample_weight, order):
+    def _epoch(self, X, targets, sample_weight, order, need_loss=True):
         mistakes = 0
         for k in range(targets.shape[0]):
             b, m = _linear.perceptron_epoch(X, targets[k], sample_weight, self._coef[k],
@@ -456,9 +458,9 @@ class LogisticRegression(_LinearClassifier):
         if self.learning_rate != "optimal" and not self.eta0 > 0:
             raise ValueError("eta0 must be > 0 for learning_rate=%r, got %r" % (self.learning_rate, self.eta0))
 
-    def _epoch(self, X, targets, sample_weight, order):
+    def _epoch(self, X, targets, sample_weight, order, need_loss=True):
         if self.solver == "minibatch":
-            return self._minibatch_epoch(X, targets, sample_weight, order)
+            return self._minibatch_epoch(X, targets, sample_weight, order, need_loss)
         schedule = {"constant": 0, "adaptive": 0, "optimal": 1, "invscaling": 2}[self.learning_rate]
         # Bottou's heuristic (as scikit-learn): the first step is about
         # typw = sqrt(1 / sqrt(alpha)), the log loss's slope being at most 1.
@@ -475,7 +477,7 @@ class LogisticRegression(_LinearClassifier):
         self.t_ = t
         return total / targets.shape[0]
 
-    def _minibatch_epoch(self, X, targets, sample_weight, order):
+    def _minibatch_epoch(self, X, targets, sample_weight, order, need_loss):
         epoch = self.t_
         eta = (self.eta0 / (epoch + 1.0) ** self.power_t if self.learning_rate == "invscaling"
                else self._eta)
@@ -488,7 +490,9 @@ class LogisticRegression(_LinearClassifier):
                 X, targets[k], sample_weight, coef, float(self._intercept[k]), order,
                 int(self.batch_size), float(self.alpha), eta, bool(self.fit_intercept))
         self.t_ = epoch + 1
-        # the loss for tol: the mean log loss after the epoch, one fused pass
+        if not need_loss:
+            return 0.0
+        # the loss for tol: the log loss after the epoch, one fused pass over X
         loss = 0.0
         for k in range(targets.shape[0]):
             z = np.empty((X.shape[0], 1), dtype=X.dtype)
