@@ -12,8 +12,10 @@ from cython.parallel cimport prange
 from libc.math cimport isfinite, pow
 
 from fastact._openmp cimport effective_num_threads
-from fastact._src cimport (fa_dispatch_init, fa_kernels, fa_linear, fa_prefetch,
+from fastact._src cimport (fa_dispatch_init, fa_exp_nonpos_f64, fa_kernels, fa_linear, fa_prefetch,
                           fa_sigmoid_f64)
+from libc.math cimport log
+from libc.stdlib cimport free, malloc
 
 import numpy as np
 
@@ -66,6 +68,18 @@ cdef inline void axpy_(floating *w, floating a, const floating *x, Py_ssize_t n)
         fa_linear.axpy_f32(w, a, x, n)
     else:
         fa_linear.axpy_f64(w, a, x, n)
+
+
+cdef inline double learning_rate(int schedule, double eta0, double alpha, double optimal_init,
+                                 double power_t, double t) noexcept nogil:
+    """scikit-learn's schedules, t the number of samples seen before this one:
+    0 constant eta0, 1 optimal 1 / (alpha * (optimal_init + t)),
+    2 invscaling eta0 / (t + 1) ** power_t."""
+    if schedule == 0:
+        return eta0
+    if schedule == 1:
+        return 1.0 / (alpha * (optimal_init + t))
+    return eta0 / pow(t + 1.0, power_t)
 
 
 def _check(X, y, w, order):
@@ -161,12 +175,7 @@ def logistic_sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const do
             i = order[k]
             if k + PREFETCH_AHEAD < n_order:
                 fa_prefetch(&X[order[k + PREFETCH_AHEAD], 0], d * sizeof(floating))
-            if schedule == 0:
-                eta = eta0
-            elif schedule == 1:
-                eta = 1.0 / (alpha * (optimal_init + t))
-            else:
-                eta = eta0 / pow(t + 1.0, power_t)
+            eta = learning_rate(schedule, eta0, alpha, optimal_init, power_t, t)
             z = coef_scale * fixed_dot(&X[i, 0], &coef[0], d) + intercept
             p = fa_sigmoid_f64(z)
             # log loss: softplus(-z) for y = 1, softplus(z) for y = 0
@@ -192,6 +201,82 @@ def logistic_sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const do
             t += 1
         sum_loss += block_loss(loss_margin, loss_weight, n_loss)
     return coef_scale, intercept, t, sum_loss
+
+
+def multinomial_sgd_epoch(const floating[:, ::1] X, const cnp.intp_t[::1] y,
+                          const double[::1] sample_weight, floating[:, ::1] coef, double coef_scale,
+                          double[::1] intercept, const cnp.intp_t[::1] order, double alpha,
+                          int schedule, double eta0, double power_t, double t, double optimal_init,
+                          bint fit_intercept=True):
+    """One pass of multinomial (softmax) logistic-regression SGD over the rows
+    in `order`; y holds class indices in [0, n_classes).
+
+    The weights are coef_scale * coef, coef of shape (n_classes, n_features).
+    For each row: z_k = w_k . x + b_k, p = softmax(z) (max-subtracted),
+    g_k = (p_k - [y == k]) * s; the L2 step scales coef_scale by
+    (1 - eta * alpha), then w_k += (-eta * g_k / coef_scale) * x and
+    b_k -= eta * g_k.  eta follows the schedules of logistic_sgd_epoch.
+
+    Returns
+    -------
+    coef_scale, t, sum_loss : float
+        sum_loss: the weighted cross-entropy of the rows, each before its update.
+    """
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], k_classes = coef.shape[0]
+    if y.shape[0] != n:
+        raise ValueError("y has %d entries, expected %d (one per row of X)" % (y.shape[0], n))
+    if coef.shape[1] != d:
+        raise ValueError("coef has %d columns, expected n_features=%d" % (coef.shape[1], d))
+    if intercept.shape[0] != k_classes:
+        raise ValueError("intercept has %d entries, expected n_classes=%d" % (intercept.shape[0], k_classes))
+    if sample_weight.shape[0] != n:
+        raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], n))
+    if k_classes < 2:
+        raise ValueError("multinomial needs at least 2 classes, got %d" % k_classes)
+    if n and (np.asarray(y).min() < 0 or np.asarray(y).max() >= k_classes):
+        raise ValueError("y must hold class indices in [0, %d)" % k_classes)
+    _check(X, None, coef[0], order)
+    if schedule not in (0, 1, 2):
+        raise ValueError("schedule must be 0 (constant), 1 (optimal) or 2 (invscaling), got %d" % schedule)
+    cdef Py_ssize_t n_order = order.shape[0], kk, i, k, j
+    cdef double eta, zmax, total, step, sum_loss = 0.0
+    cdef double *z = <double *>malloc(k_classes * sizeof(double))
+    if z == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            for kk in range(n_order):
+                i = order[kk]
+                if kk + PREFETCH_AHEAD < n_order:
+                    fa_prefetch(&X[order[kk + PREFETCH_AHEAD], 0], d * sizeof(floating))
+                eta = learning_rate(schedule, eta0, alpha, optimal_init, power_t, t)
+                zmax = -1e308
+                for k in range(k_classes):
+                    z[k] = coef_scale * fixed_dot(&X[i, 0], &coef[k, 0], d) + intercept[k]
+                    if z[k] > zmax:
+                        zmax = z[k]
+                total = 0.0
+                for k in range(k_classes):
+                    z[k] = fa_exp_nonpos_f64(z[k] - zmax)    # now e^(z_k - max) in (0, 1]
+                    total += z[k]
+                sum_loss += sample_weight[i] * (log(total) - log(z[y[i]]))
+                if alpha > 0:
+                    coef_scale *= 1.0 - eta * alpha
+                for k in range(k_classes):
+                    step = -eta * (z[k] / total - (1.0 if k == y[i] else 0.0)) * sample_weight[i]
+                    if step != 0:
+                        axpy_(&coef[k, 0], <floating>(step / coef_scale), &X[i, 0], d)
+                        if fit_intercept:
+                            intercept[k] += step
+                if coef_scale < 1e-9:
+                    for k in range(k_classes):
+                        for j in range(d):
+                            coef[k, j] = <floating>(coef[k, j] * coef_scale)
+                    coef_scale = 1.0
+                t += 1
+    finally:
+        free(z)
+    return coef_scale, t, sum_loss
 
 
 # --- parallel mini-batch ------------------------------------------------------

@@ -385,7 +385,8 @@ class LogisticRegression(_LinearClassifier):
     """Logistic regression by stochastic gradient descent on the log loss with
     an L2 penalty -- scikit-learn's SGDClassifier(loss='log_loss') update.
 
-    One-vs-rest for more than two classes (probabilities normalised).
+    More than two classes: multinomial (softmax) with solver='sgd',
+    one-vs-rest (probabilities normalised) with solver='minibatch'.
 
     Parameters
     ----------
@@ -458,6 +459,15 @@ class LogisticRegression(_LinearClassifier):
         if self.learning_rate != "optimal" and not self.eta0 > 0:
             raise ValueError("eta0 must be > 0 for learning_rate=%r, got %r" % (self.learning_rate, self.eta0))
 
+    def _multinomial(self):
+        """Softmax regression: more than two classes with the sgd solver."""
+        return self.classes_.size > 2 and self.solver == "sgd"
+
+    def _targets(self, y, dtype):
+        if self._multinomial():
+            return np.searchsorted(self.classes_, y).astype(np.intp)
+        return super()._targets(y, dtype)
+
     def _epoch(self, X, targets, sample_weight, order, need_loss=True):
         if self.solver == "minibatch":
             return self._minibatch_epoch(X, targets, sample_weight, order, need_loss)
@@ -466,6 +476,14 @@ class LogisticRegression(_LinearClassifier):
         # typw = sqrt(1 / sqrt(alpha)), the log loss's slope being at most 1.
         typw = np.sqrt(1.0 / np.sqrt(self.alpha)) if self.alpha > 0 else 1.0
         optimal_init = 1.0 / (typw * self.alpha) if self.alpha > 0 else 1.0
+        if self._multinomial():
+            # one scale for the whole coefficient matrix
+            scale, self.t_, loss = _linear.multinomial_sgd_epoch(
+                X, targets, sample_weight, self._coef, float(self._scale[0]), self._intercept, order,
+                float(self.alpha), schedule, self._eta, float(self.power_t), self.t_, optimal_init,
+                bool(self.fit_intercept))
+            self._scale[:] = scale
+            return loss
         total, t0 = 0.0, self.t_
         for k in range(targets.shape[0]):
             scale, b, t, loss = _linear.logistic_sgd_epoch(
@@ -510,7 +528,15 @@ class LogisticRegression(_LinearClassifier):
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes), in X's dtype:
         the sigmoid of the margin in one fused pass for two classes; for more,
-        one-vs-rest sigmoids normalised to sum to 1."""
+        the softmax of the margins (multinomial), or one-vs-rest sigmoids
+        normalised to sum to 1 (solver='minibatch')."""
+        self._check_fitted()
+        if self.coef_.shape[0] > 1 and self._multinomial():
+            z = self.decision_function(X).astype(np.float64)
+            z -= z.max(axis=1, keepdims=True)
+            np.exp(z, out=z)
+            z /= z.sum(axis=1, keepdims=True)
+            return z.astype(self.coef_.dtype)
         outs = self._score(X, "proba")
         if len(outs) == 1:
             return outs[0]

@@ -11,6 +11,7 @@ import numpy as np
 
 __all__ = ["sigmoid", "step", "tanh", "relu", "softplus", "wide_dtype",
            "fixed_dot", "perceptron_epoch", "logistic_sgd_epoch", "logistic_minibatch_epoch",
+           "multinomial_sgd_epoch",
            "score_binary"]
 
 
@@ -106,6 +107,15 @@ def fixed_dot(x, w):
     return float(a[0])
 
 
+def _learning_rate(schedule, eta0, alpha, optimal_init, power_t, t):
+    """0 constant, 1 optimal, 2 invscaling; t the samples seen so far."""
+    if schedule == 0:
+        return eta0
+    if schedule == 1:
+        return 1.0 / (alpha * (optimal_init + t))
+    return eta0 / (t + 1.0) ** power_t
+
+
 def perceptron_epoch(X, y, sample_weight, coef, intercept, order, eta, fit_intercept=True):
     """One perceptron pass (y in {-1, +1}); returns (coef, intercept, n_mistakes)."""
     coef = np.array(coef, copy=True)
@@ -132,12 +142,7 @@ def logistic_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, order, 
     coef = np.array(coef, copy=True)
     sum_loss = 0.0
     for i in order:
-        if schedule == 0:
-            eta = eta0
-        elif schedule == 1:
-            eta = 1.0 / (alpha * (optimal_init + t))
-        else:
-            eta = eta0 / (t + 1.0) ** power_t
+        eta = _learning_rate(schedule, eta0, alpha, optimal_init, power_t, t)
         z = coef_scale * fixed_dot(X[i], coef) + intercept
         yi, si = float(y[i]), float(sample_weight[i])
         p = float(sigmoid(np.float64(z)))
@@ -150,6 +155,37 @@ def logistic_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, order, 
             coef = coef + coef.dtype.type(step / coef_scale) * X[i]
             if fit_intercept:
                 intercept += step
+        if coef_scale < 1e-9:
+            coef = (coef * coef_scale).astype(coef.dtype)
+            coef_scale = 1.0
+        t += 1
+    return coef, coef_scale, intercept, t, sum_loss
+
+
+def multinomial_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, order, alpha,
+                          schedule, eta0, power_t, t, optimal_init, fit_intercept=True):
+    """One softmax-regression SGD pass (y: class indices); weights are
+    coef_scale * coef (n_classes, n_features).  Returns (coef, coef_scale,
+    intercept, t, sum_loss); see fastact._linear.multinomial_sgd_epoch."""
+    coef = np.array(coef, copy=True)
+    intercept = np.array(intercept, dtype=np.float64, copy=True)
+    k_classes = coef.shape[0]
+    sum_loss = 0.0
+    for i in order:
+        eta = _learning_rate(schedule, eta0, alpha, optimal_init, power_t, t)
+        z = np.array([coef_scale * fixed_dot(X[i], coef[k]) + intercept[k] for k in range(k_classes)])
+        e = np.exp((z - z.max()).astype(np.longdouble))
+        p = (e / e.sum()).astype(np.float64)
+        si = float(sample_weight[i])
+        sum_loss += si * float(np.log(e.sum()) - np.log(e[y[i]]))
+        if alpha > 0:
+            coef_scale *= 1.0 - eta * alpha
+        for k in range(k_classes):
+            step = -eta * (p[k] - (1.0 if k == y[i] else 0.0)) * si
+            if step != 0:
+                coef[k] = coef[k] + coef.dtype.type(step / coef_scale) * X[i]
+                if fit_intercept:
+                    intercept[k] += step
         if coef_scale < 1e-9:
             coef = (coef * coef_scale).astype(coef.dtype)
             coef_scale = 1.0

@@ -198,3 +198,35 @@ def test_minibatch_rejects_a_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         _linear.logistic_minibatch_epoch(X, np.zeros(4), np.ones(4), np.zeros(2), 0.0,
                                          np.arange(4, dtype=np.intp), 0, 0.0, 0.1)
+
+
+@DTYPES
+@pytest.mark.parametrize("schedule", [0, 1], ids=["constant", "optimal"])
+def test_multinomial_epochs_match_the_reference(dtype, schedule):
+    rng = np.random.default_rng(21)
+    X = rng.normal(size=(500, 6)).astype(dtype)
+    y = np.argmax(X.astype(np.float64) @ rng.normal(size=(6, 3)), axis=1).astype(np.intp)
+    sw = rng.uniform(0.5, 2.0, 500)
+    coef, b = np.zeros((3, 6), dtype=dtype), np.zeros(3)
+    ref = [np.zeros((3, 6), dtype=dtype), 1.0, np.zeros(3), 0.0]
+    scale, t = 1.0, 0.0
+    losses = []
+    for _ in range(4):
+        order = rng.permutation(500).astype(np.intp)
+        scale, t, loss = _linear.multinomial_sgd_epoch(X, y, sw, coef, scale, b, order, 1e-3, schedule,
+                                                       0.1, 0.5, t, 178.0)
+        ref[0], ref[1], ref[2], ref[3], ref_loss = reference.multinomial_sgd_epoch(
+            X, y, sw, ref[0], ref[1], ref[2], order, 1e-3, schedule, 0.1, 0.5, ref[3], 178.0)
+        losses.append(loss / sw.sum())
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(coef * scale, ref[0] * ref[1], rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(b, ref[2], rtol=rtol, atol=rtol)
+    assert loss == pytest.approx(ref_loss, rel=rtol)
+    assert losses[-1] < losses[0] and losses[-1] < np.log(3)
+
+
+def test_multinomial_rejects_bad_labels():
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match=r"class indices in \[0, 3\)"):
+        _linear.multinomial_sgd_epoch(X, np.array([0, 1, 3, 0], dtype=np.intp), np.ones(4), np.zeros((3, 2)),
+                                      1.0, np.zeros(3), np.arange(4, dtype=np.intp), 0.0, 0, 0.1, 0.5, 0.0, 1.0)
