@@ -264,7 +264,79 @@ def plot(result, path):
     fig.savefig(path, dpi=110)
 
 
+def run_learners(n_rows, n_features=100, dtypes=DEFAULT_DTYPES, n_threads=None, progress=None):
+    """Seconds per epoch of fastact's learners and scikit-learn's (if installed)
+    on synthetic data, and predict_proba throughput, in one run."""
+    from fastact.linear_model import LogisticRegression, Perceptron
+    progress = progress or sys.stderr
+    n_threads = n_threads or fastact.get_num_threads()
+    try:
+        from sklearn import linear_model as sk
+    except ImportError:
+        sk = None
+    pairs = [
+        ("logistic sgd", lambda: LogisticRegression(max_iter=3, tol=None, random_state=0),
+         (lambda: sk.SGDClassifier(loss="log_loss", max_iter=3, tol=None, random_state=0)) if sk else None),
+        ("perceptron", lambda: Perceptron(max_iter=3, tol=None, random_state=0),
+         (lambda: sk.Perceptron(max_iter=3, tol=None, random_state=0)) if sk else None),
+        ("logistic minibatch", lambda: LogisticRegression(solver="minibatch", learning_rate="constant",
+                                                          eta0=0.5, max_iter=3, tol=None, random_state=0),
+         None),
+    ]
+    rows = []
+    rng = np.random.default_rng(0)
+    with fastact.num_threads(n_threads):
+        for dtype in dtypes:
+            X = rng.normal(size=(2 * n_rows, n_features)).astype(dtype)
+            w = rng.normal(size=n_features) / np.sqrt(n_features) * 2
+            y = ((X @ w + rng.normal(size=2 * n_rows)) > 0).astype(int)
+            X_train, y_train, X_test, y_test = X[:n_rows], y[:n_rows], X[n_rows:], y[n_rows:]
+            for name, ours, theirs in pairs:
+                print("[learners] %s %s" % (name, dtype), file=progress, flush=True)
+                row = {"task": name, "dtype": dtype, "n": n_rows, "d": n_features}
+                for label, make in (("fastact", ours), ("sklearn", theirs)):
+                    if make is None:
+                        continue
+                    t0 = time.perf_counter()
+                    model = make().fit(X_train, y_train)
+                    row[label + "_s_per_epoch"] = (time.perf_counter() - t0) / 3
+                    row[label + "_accuracy"] = float(model.score(X_test, y_test))
+                    if name == "logistic sgd":
+                        row[label + "_proba_s"] = best_seconds(lambda: model.predict_proba(X_test),
+                                                               budget_s=0.2, rounds=3)
+                rows.append(row)
+    return {"rows": rows, "threads": n_threads,
+            "notes": [] if sk else ["scikit-learn not installed: its columns are skipped"]}
+
+
+def format_learners(result):
+    lines = ["learners, %d thread(s): seconds per epoch (3 epochs), test accuracy, and "
+             "predict_proba of the logistic model" % result["threads"],
+             "%20s %8s %10s %10s %8s %9s %9s %14s %14s" % (
+                 "task", "dtype", "rows", "fastact s", "sklearn s", "speed-up", "acc f/s",
+                 "proba Mrow/s", "proba GB/s")]
+    for r in result["rows"]:
+        ours, theirs = r["fastact_s_per_epoch"], r.get("sklearn_s_per_epoch")
+        proba = r.get("fastact_proba_s")
+        gbs = r["n"] * r["d"] * np.dtype(r["dtype"]).itemsize / proba / 1e9 if proba else None
+        lines.append("%20s %8s %10d %10.3f %8s %9s %9s %14s %14s" % (
+            r["task"], r["dtype"], r["n"], ours,
+            "%.3f" % theirs if theirs else "-", "%.1fx" % (theirs / ours) if theirs else "-",
+            "%.3f/%s" % (r["fastact_accuracy"], "%.3f" % r["sklearn_accuracy"] if theirs else "-"),
+            "%.1f" % (r["n"] / proba / 1e6) if proba else "-", "%.1f" % gbs if gbs else "-"))
+    for note in result["notes"]:
+        lines.append("note: " + note)
+    return "\n".join(lines)
+
+
 def main(args):
+    if args.learners:
+        result = run_learners(args.rows, dtypes=args.dtypes, n_threads=args.threads)
+        print(format_learners(result))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=1)
+        return 0
     result = run(functions=args.functions, sizes=args.sizes, dtypes=args.dtypes, n_threads=args.threads)
     print(format_table(result))
     if args.json:

@@ -196,6 +196,10 @@ def main(argv=None):
                          help="comma-separated dtypes (default: float32,float64)")
     p_bench.add_argument("--threads", type=_positive_int, default=None,
                          help="threads for fastact and the threaded peers (default: fastact's)")
+    p_bench.add_argument("--learners", action="store_true",
+                         help="benchmark the perceptron and logistic regression against scikit-learn instead")
+    p_bench.add_argument("--rows", type=_positive_int, default=200_000,
+                         help="rows of the --learners data (default 200000, 100 features)")
     p_bench.add_argument("--json", metavar="FILE", help="write the raw results as JSON")
     p_bench.add_argument("--plot", metavar="FILE.png", help="draw throughput against size (needs matplotlib)")
     p_demo = sub.add_parser("demo", help="show each activation and a quick timing (the default)")

@@ -129,3 +129,17 @@ def test_bench_rejects_bad_arguments(argv, capsys):
     with pytest.raises(SystemExit):
         cli.main(argv)
     assert "expected" in capsys.readouterr().err
+
+
+def test_bench_learners_section(capsys, tmp_path):
+    import json
+    path = tmp_path / "learners.json"
+    assert cli.main(["bench", "--learners", "--rows", "2000", "--dtypes", "float32",
+                     "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    for task in ("logistic sgd", "perceptron", "logistic minibatch"):
+        assert task in out
+    rows = json.loads(path.read_text())["rows"]
+    assert [r["task"] for r in rows] == ["logistic sgd", "perceptron", "logistic minibatch"]
+    assert rows[0]["fastact_s_per_epoch"] > 0 and rows[0]["fastact_proba_s"] > 0
+    assert 0.5 < rows[0]["fastact_accuracy"] <= 1.0
