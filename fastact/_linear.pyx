@@ -9,13 +9,12 @@ checked before the GIL is released; nothing raises inside the loops.
 cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport isfinite, pow
+from libc.math cimport isfinite, log, pow
+from libc.stdlib cimport free, malloc
 
 from fastact._openmp cimport effective_num_threads
 from fastact._src cimport (fa_dispatch_init, fa_exp_nonpos_f64, fa_kernels, fa_linear, fa_prefetch,
                           fa_sigmoid_f64)
-from libc.math cimport log
-from libc.stdlib cimport free, malloc
 
 import numpy as np
 
@@ -24,9 +23,6 @@ import fastact._ufuncs  # validates FASTACT_ISA once
 cnp.import_array()
 # this extension links its own copy of the dispatcher: use the same ISA
 fa_dispatch_init(fastact._ufuncs.isa().encode())
-
-# Learning-rate schedules, as in scikit-learn's SGD.
-SCHEDULES = {"constant": 0, "optimal": 1, "invscaling": 2}
 
 # Rows per parallel block of the scoring kernels, and the X size (elements)
 # from which scoring uses threads: below it, waking threads costs more than
@@ -70,6 +66,13 @@ cdef inline void axpy_(floating *w, floating a, const floating *x, Py_ssize_t n)
         fa_linear.axpy_f64(w, a, x, n)
 
 
+cdef inline void prefetch_ahead(const floating[:, ::1] X, const cnp.intp_t *order, Py_ssize_t k,
+                                Py_ssize_t n_order) noexcept nogil:
+    """Request the row PREFETCH_AHEAD places after position k of `order`."""
+    if k + PREFETCH_AHEAD < n_order:
+        fa_prefetch(&X[order[k + PREFETCH_AHEAD], 0], X.shape[1] * sizeof(floating))
+
+
 cdef inline double learning_rate(int schedule, double eta0, double alpha, double optimal_init,
                                  double power_t, double t) noexcept nogil:
     """scikit-learn's schedules, t the number of samples seen before this one:
@@ -82,7 +85,8 @@ cdef inline double learning_rate(int schedule, double eta0, double alpha, double
     return eta0 / pow(t + 1.0, power_t)
 
 
-def _check(X, y, w, order):
+def _check(X, y, w, order, sample_weight=None, schedule=None):
+    """The arguments every kernel shares, checked before the GIL is released."""
     n, d = X.shape[0], X.shape[1]
     if y is not None and y.shape[0] != n:
         raise ValueError("y has %d entries, expected %d (one per row of X)" % (y.shape[0], n))
@@ -92,6 +96,10 @@ def _check(X, y, w, order):
         o = np.asarray(order)
         if o.min() < 0 or o.max() >= n:
             raise ValueError("order must hold row indices in [0, %d)" % n)
+    if sample_weight is not None and sample_weight.shape[0] != n:
+        raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], n))
+    if schedule is not None and schedule not in (0, 1, 2):
+        raise ValueError("schedule must be 0 (constant), 1 (optimal) or 2 (invscaling), got %d" % schedule)
 
 
 def dot(const floating[::1] x, const floating[::1] w):
@@ -117,9 +125,7 @@ def perceptron_epoch(const floating[:, ::1] X, const floating[::1] y, const doub
     intercept : float
     n_mistakes : int
     """
-    _check(X, y, coef, order)
-    if sample_weight.shape[0] != X.shape[0]:
-        raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], X.shape[0]))
+    _check(X, y, coef, order, sample_weight)
     cdef Py_ssize_t d = X.shape[1], k, i, mistakes = 0, n_order = order.shape[0]
     cdef double margin
     if d == 0:
@@ -127,8 +133,7 @@ def perceptron_epoch(const floating[:, ::1] X, const floating[::1] y, const doub
     with nogil:
         for k in range(n_order):
             i = order[k]
-            if k + PREFETCH_AHEAD < n_order:
-                fa_prefetch(&X[order[k + PREFETCH_AHEAD], 0], d * sizeof(floating))
+            prefetch_ahead(X, &order[0], k, n_order)
             if sample_weight[i] <= 0:
                 continue
             margin = fixed_dot(&X[i, 0], &coef[0], d) + intercept
@@ -159,11 +164,7 @@ def logistic_sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const do
     coef_scale, intercept, t, sum_loss : float
         sum_loss is the weighted log loss of the rows, each taken before its update.
     """
-    _check(X, y, coef, order)
-    if sample_weight.shape[0] != X.shape[0]:
-        raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], X.shape[0]))
-    if schedule not in (0, 1, 2):
-        raise ValueError("schedule must be 0 (constant), 1 (optimal) or 2 (invscaling), got %d" % schedule)
+    _check(X, y, coef, order, sample_weight, schedule)
     cdef Py_ssize_t d = X.shape[1], k, i, j, n_order = order.shape[0], n_loss = 0
     cdef double eta, z, p, g, step, sum_loss = 0.0
     cdef double loss_margin[LOSS_BLOCK]
@@ -173,8 +174,7 @@ def logistic_sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const do
     with nogil:
         for k in range(n_order):
             i = order[k]
-            if k + PREFETCH_AHEAD < n_order:
-                fa_prefetch(&X[order[k + PREFETCH_AHEAD], 0], d * sizeof(floating))
+            prefetch_ahead(X, &order[0], k, n_order)
             eta = learning_rate(schedule, eta0, alpha, optimal_init, power_t, t)
             z = coef_scale * fixed_dot(&X[i, 0], &coef[0], d) + intercept
             p = fa_sigmoid_f64(z)
@@ -229,15 +229,11 @@ def multinomial_sgd_epoch(const floating[:, ::1] X, const cnp.intp_t[::1] y,
         raise ValueError("coef has %d columns, expected n_features=%d" % (coef.shape[1], d))
     if intercept.shape[0] != k_classes:
         raise ValueError("intercept has %d entries, expected n_classes=%d" % (intercept.shape[0], k_classes))
-    if sample_weight.shape[0] != n:
-        raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], n))
     if k_classes < 2:
         raise ValueError("multinomial needs at least 2 classes, got %d" % k_classes)
     if n and (np.asarray(y).min() < 0 or np.asarray(y).max() >= k_classes):
         raise ValueError("y must hold class indices in [0, %d)" % k_classes)
-    _check(X, None, coef[0], order)
-    if schedule not in (0, 1, 2):
-        raise ValueError("schedule must be 0 (constant), 1 (optimal) or 2 (invscaling), got %d" % schedule)
+    _check(X, None, coef[0], order, sample_weight, schedule)
     cdef Py_ssize_t n_order = order.shape[0], kk, i, k, j
     cdef double eta, zmax, total, step, sum_loss = 0.0
     cdef double *z = <double *>malloc(k_classes * sizeof(double))
@@ -247,8 +243,7 @@ def multinomial_sgd_epoch(const floating[:, ::1] X, const cnp.intp_t[::1] y,
         with nogil:
             for kk in range(n_order):
                 i = order[kk]
-                if kk + PREFETCH_AHEAD < n_order:
-                    fa_prefetch(&X[order[kk + PREFETCH_AHEAD], 0], d * sizeof(floating))
+                prefetch_ahead(X, &order[0], kk, n_order)
                 eta = learning_rate(schedule, eta0, alpha, optimal_init, power_t, t)
                 zmax = -1e308
                 for k in range(k_classes):
@@ -305,8 +300,7 @@ cdef void block_gradient(const floating[:, ::1] X, const floating[::1] y,
         grad[j] = 0.0
     for k in range(m):
         i = rows[k]
-        if k + PREFETCH_AHEAD < m:
-            fa_prefetch(&X[rows[k + PREFETCH_AHEAD], 0], d * sizeof(floating))
+        prefetch_ahead(X, rows, k, m)
         g = (fa_sigmoid_f64(fixed_dot(&X[i, 0], coef, d) + intercept) - y[i]) * sample_weight[i]
         axpy_acc(grad, g, &X[i, 0], d)
         grad[d] += g
@@ -328,9 +322,7 @@ def logistic_minibatch_epoch(const floating[:, ::1] X, const floating[::1] y,
     -------
     intercept : float
     """
-    _check(X, y, coef, order)
-    if sample_weight.shape[0] != X.shape[0]:
-        raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], X.shape[0]))
+    _check(X, y, coef, order, sample_weight)
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1, got %d" % batch_size)
     cdef Py_ssize_t d = X.shape[1], n_order = order.shape[0], start, m, n_blocks, blk, j, r0, r1
@@ -346,7 +338,8 @@ def logistic_minibatch_epoch(const floating[:, ::1] X, const floating[::1] y,
         while start < n_order:
             m = batch_size if start + batch_size <= n_order else n_order - start
             n_blocks = (m + GRAD_BLOCK_ROWS - 1) // GRAD_BLOCK_ROWS
-            for blk in prange(n_blocks, schedule='static',
+            # a batch of one block runs on this thread: no parallel region
+            for blk in prange(n_blocks, schedule='static', use_threads_if=n_threads > 1 and n_blocks > 1,
                               num_threads=n_threads if n_threads < n_blocks else n_blocks):
                 r0 = blk * GRAD_BLOCK_ROWS
                 r1 = r0 + GRAD_BLOCK_ROWS if r0 + GRAD_BLOCK_ROWS < m else m
@@ -447,14 +440,9 @@ def score_binary(const floating[:, ::1] X, const floating[::1] coef, double inte
     if n_threads > n_blocks:
         n_threads = n_blocks
     with nogil:
-        if n_threads <= 1:
-            for blk in range(n_blocks):
-                start = blk * ROWS_PER_BLOCK
-                n_nonfinite += score_rows(X, w, scale, intercept, out, kind_code, start,
-                                          start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
-        else:
-            for blk in prange(n_blocks, schedule='static', num_threads=n_threads):
-                start = blk * ROWS_PER_BLOCK
-                n_nonfinite += score_rows(X, w, scale, intercept, out, kind_code, start,
-                                          start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
+        for blk in prange(n_blocks, schedule='static', num_threads=n_threads,
+                          use_threads_if=n_threads > 1):
+            start = blk * ROWS_PER_BLOCK
+            n_nonfinite += score_rows(X, w, scale, intercept, out, kind_code, start,
+                                      start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
     return n_nonfinite

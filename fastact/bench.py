@@ -10,6 +10,7 @@ are skipped with a note.
 import json
 import sys
 import time
+
 import numpy as np
 
 import fastact
@@ -150,15 +151,6 @@ def best_seconds(fn, budget_s=0.03, rounds=5):
         best = min(best, (time.perf_counter() - t0) / number)
     return best
 
-
-def threaded_copy(src, dst, n_threads, pool):
-    """np.copyto over n_threads contiguous parts (np.copyto releases the GIL)."""
-    if n_threads <= 1 or src.size < 65_536:
-        np.copyto(dst, src)
-        return
-    parts = np.array_split(np.arange(src.size), n_threads)
-    bounds = [(p[0], p[-1] + 1) for p in parts if p.size]
-    list(pool.map(lambda b: np.copyto(dst[b[0]:b[1]], src[b[0]:b[1]]), bounds))
 
 
 def run(functions=FUNCTIONS, sizes=DEFAULT_SIZES, dtypes=DEFAULT_DTYPES, n_threads=None,

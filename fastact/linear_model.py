@@ -214,14 +214,14 @@ class _LinearClassifier(_ClassifierMixin, _Base):
         targets = self._targets(y, X.dtype)
         n = X.shape[0]
         best, no_improvement = np.inf, 0
+        stop_on_tol = use_tol and self.tol is not None
         self.n_iter_ = 0
         for _ in range(max_epochs):
             order = self._rng.permutation(n) if self.shuffle else np.arange(n)
             order = order.astype(np.intp, copy=False)
-            need_loss = use_tol and self.tol is not None
-            loss = self._epoch(X, targets, sample_weight, order, need_loss) / n
+            loss = self._epoch(X, targets, sample_weight, order, stop_on_tol) / n
             self.n_iter_ += 1
-            if use_tol and self.tol is not None:
+            if stop_on_tol:
                 no_improvement = no_improvement + 1 if loss > best - self.tol else 0
                 best = min(best, loss)
                 if no_improvement >= self.n_iter_no_change:
