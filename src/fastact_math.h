@@ -167,18 +167,20 @@ static inline double fa_reduce_ln2_lo_f64(double x, double r)
     return FA_FMA(kf, -fa_ln2_lo_f64, r1 - r);
 }
 
-/* e^(r + r_lo) - 1 as hi + *lo: r + t summed exactly (Fast2Sum, |r| >= |t|),
- * the reduction's error r_lo added to the low part. */
-#define FA_DEFINE_EXPM1_POLY_HILO(T, sfx, TAIL)                               \
-    static inline T fa_expm1_poly_hilo_##sfx(T r, T r_lo, T *lo)              \
+/* x = k*ln2 + r, and e^r - 1 as hi + *lo: r + t summed exactly (Fast2Sum,
+ * |r| >= |t|), the reduction's rounding error joining the low part.  The
+ * first step of both hi + lo functions below. */
+#define FA_DEFINE_EXPM1_REDUCED_HILO(T, sfx, I, TAIL)                         \
+    static inline T fa_expm1_reduced_hilo_##sfx(T x, I *k, T *lo)             \
     {                                                                         \
+        T r = fa_reduce_ln2_##sfx(x, k);                                      \
         T t = TAIL(r);                                                        \
         T hi = r + t;                                                         \
-        *lo = ((r - hi) + t) + r_lo;                                          \
+        *lo = ((r - hi) + t) + fa_reduce_ln2_lo_##sfx(x, r);                  \
         return hi;                                                            \
     }
-FA_DEFINE_EXPM1_POLY_HILO(float, f32, fa_expm1_tail8_f32)
-FA_DEFINE_EXPM1_POLY_HILO(double, f64, fa_expm1_tail_f64)
+FA_DEFINE_EXPM1_REDUCED_HILO(float, f32, int32_t, fa_expm1_tail8_f32)
+FA_DEFINE_EXPM1_REDUCED_HILO(double, f64, int64_t, fa_expm1_tail_f64)
 
 /* e^x for x <= 0.  2^k is applied in two halves, so that a subnormal
  * result is rounded once, from the exact scaled value.  Below the clamp the
@@ -208,8 +210,7 @@ static inline double fa_exp_nonpos_f64(double x)
     {                                                                         \
         I k;                                                                  \
         x = (x < CLAMP) ? CLAMP : x;                                          \
-        T r = fa_reduce_ln2_##sfx(x, &k);                                     \
-        T P_lo, P_hi = fa_expm1_poly_hilo_##sfx(r, fa_reduce_ln2_lo_##sfx(x, r), &P_lo); \
+        T P_lo, P_hi = fa_expm1_reduced_hilo_##sfx(x, &k, &P_lo);             \
         T p_hi = (T)1 + P_hi;                                                 \
         T p_lo = (((T)1 - p_hi) + P_hi) + P_lo;                               \
         T s = fa_pow2_##sfx(k + SHIFT);                                       \
@@ -227,8 +228,7 @@ FA_DEFINE_EXP_NONPOS_HILO(double, f64, int64_t, -746.0, 600, 0x1p-600)
     {                                                                         \
         I k;                                                                  \
         x = (x < CLAMP) ? CLAMP : x;                                          \
-        T r = fa_reduce_ln2_##sfx(x, &k);                                     \
-        T P_lo, P_hi = fa_expm1_poly_hilo_##sfx(r, fa_reduce_ln2_lo_##sfx(x, r), &P_lo); \
+        T P_lo, P_hi = fa_expm1_reduced_hilo_##sfx(x, &k, &P_lo);             \
         T s = fa_pow2_##sfx(k);                                               \
         T a = s - (T)1;                                                       \
         T a_lo = s - (a + (T)1);                                              \
