@@ -17,11 +17,12 @@
  * Accuracy (max error in ULP of the exact result; float32 over all 2^32
  * inputs, float64 over 1e6 random and the edge values, against long double
  * and mpmath; README has the table):
- *   sigmoid 0.797 (f32) 0.634 (f64), tanh 2.498 0.761, softplus 0.512 1.67;
- *   relu, step exact.  tests/ assert 1/1, 3/1 and 1/2 ULP on every ISA.
+ *   sigmoid 0.797 (f32) 0.634 (f64), tanh 0.631 0.761, softplus 0.512 1.67;
+ *   relu, step exact.  tests/ assert 1/1, 1/1 and 1/2 ULP on every ISA.
  * The exp polynomials are truncated Taylor series (coefficients 1/n!, 2/(2n+1))
  * on ranges small enough that the truncation is far below half an ULP;
- * float32 softplus uses a fitted polynomial (see fa_softplus_f32).
+ * float32 softplus and tanh use fitted polynomials (see fa_softplus_f32,
+ * fa_tanh_f32).
  */
 #ifndef FASTACT_MATH_H
 #define FASTACT_MATH_H
@@ -305,9 +306,7 @@ FA_DEFINE_SIGMOID(double, f64, FA_FMA)
 
 /* tanh(|x|) = N / D with em = expm1(-2|x|) in [-1, 0], N = -em, D = em + 2:
  * no cancellation, full relative accuracy near 0, exactly 1 for large |x|.
- * double: compensated as sigmoid.  float: the plain quotient -- the
- * compensated one (0.72 ULP) costs twice the time, which loses to np.tanh;
- * a fast accurate float tanh is still to be written. */
+ * Compensated as sigmoid. */
 static inline double fa_tanh_f64(double x)
 {
     double ax = fa_abs_f64(x);
@@ -320,23 +319,41 @@ static inline double fa_tanh_f64(double x)
     double corr = (fa_residual_f64(-em, y, d_hi) - em_lo) - y * d_lo;
     return fa_with_sign_f64(FA_FMA(corr, rcp, y), x);
 }
+
+/* float tanh: a polynomial per interval of |x|, no exp and no division
+ * (tools/fit_tanh_f32.py fits them and explains the construction).  The
+ * interval is read from the bits of max(|x|, 0.125): one 16-entry table per
+ * coefficient, which the AVX2 and AVX-512 loops (fastact_loops.c) read with
+ * vpermps, 8 or 16 lanes at once -- compilers turn a table look-up into
+ * gathers, or do not vectorize it at all.  tanh(c + t) = c0 + t * P(t) with
+ * t = |x| - c exact and c0 = tanh(c) to 2^-38, so the last FMA rounds once;
+ * below 0.1875, c = c0 = 0 and y = t + t * P(t).  Every step is an exact or
+ * single-rounding operation that the vector loops repeat in the same order,
+ * so scalar and vector results agree bitwise.  NaN stays NaN through t. */
+#include "fastact_tanh_f32_table.h"
+
+static inline uint32_t fa_tanh_f32_interval(float ax)
+{
+    float a = (ax < 0.125f) ? 0.125f : ax;
+    return (fa_bits_f32(a) >> FA_TANH_F32_SHIFT) & 15u;
+}
+
 static inline float fa_tanh_f32(float x)
 {
-    int32_t k;
+    const float (*T)[16] = fa_tanh_f32_table;
     float ax = fa_abs_f32(x);
-    ax = (ax > 10.0f) ? 10.0f : ax;            /* tanh(10) rounds to 1 */
-    float r = fa_reduce_ln2_f32(-2.0f * ax, &k);
-    /* e^r - 1 to r^7 (truncation 2^-27.5 suffices for the plain quotient) */
-    float q = 1.0f / 5040.0f;
-    q = FA_FMAF(q, r, 1.0f / 720.0f);
-    q = FA_FMAF(q, r, 1.0f / 120.0f);
-    q = FA_FMAF(q, r, 1.0f / 24.0f);
-    q = FA_FMAF(q, r, 1.0f / 6.0f);
-    q = FA_FMAF(q, r, 0.5f);
-    float pm1 = FA_FMAF(r * r, q, r);
-    float s = fa_pow2_f32(k);
-    float em = FA_FMAF(s, pm1, s - 1.0f);      /* e^(-2|x|) - 1, in [-1, 0] */
-    return fa_with_sign_f32(-em / (em + 2.0f), x);
+    ax = (ax > 10.0f) ? 10.0f : ax;            /* tanh(9.02) rounds to 1 */
+    uint32_t i = fa_tanh_f32_interval(ax);
+    float t = ax - T[0][i];
+    float p = T[8][i];
+    p = FA_FMAF(p, t, T[7][i]);
+    p = FA_FMAF(p, t, T[6][i]);
+    p = FA_FMAF(p, t, T[5][i]);
+    p = FA_FMAF(p, t, T[4][i]);
+    p = FA_FMAF(p, t, T[3][i]);
+    p = FA_FMAF(p, t, T[2][i]);
+    float b = (ax < 0.1875f) ? t : T[1][i];
+    return fa_with_sign_f32(FA_FMAF(t, p, b), x);
 }
 
 /* softplus(x) = max(x, 0) + log1p(e^-|x|): equals x for large x, e^x for
