@@ -102,7 +102,7 @@ def _check(X, y, w, order, sample_weight=None, schedule=None):
         raise ValueError("schedule must be 0 (constant), 1 (optimal) or 2 (invscaling), got %d" % schedule)
 
 
-def dot(const floating[::1] x, const floating[::1] w):
+def dot(const floating[::1] x not None, const floating[::1] w not None):
     """The fixed-order dot product of the kernels (for tests and the reference)."""
     if x.shape[0] != w.shape[0]:
         raise ValueError("x and w must have the same length, got %d and %d" % (x.shape[0], w.shape[0]))
@@ -111,8 +111,9 @@ def dot(const floating[::1] x, const floating[::1] w):
     return fixed_dot(&x[0], &w[0], x.shape[0])
 
 
-def perceptron_epoch(const floating[:, ::1] X, const floating[::1] y, const double[::1] sample_weight,
-                     floating[::1] coef, double intercept, const cnp.intp_t[::1] order, double eta,
+def perceptron_epoch(const floating[:, ::1] X not None, const floating[::1] y not None,
+                     const double[::1] sample_weight not None, floating[::1] coef not None,
+                     double intercept, const cnp.intp_t[::1] order not None, double eta,
                      bint fit_intercept=True):
     """One perceptron pass over the rows in `order` (y in {-1, +1}).
 
@@ -145,10 +146,11 @@ def perceptron_epoch(const floating[:, ::1] X, const floating[::1] y, const doub
     return intercept, mistakes
 
 
-def logistic_sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const double[::1] sample_weight,
-                       floating[::1] coef, double coef_scale, double intercept,
-                       const cnp.intp_t[::1] order, double alpha, int schedule, double eta0,
-                       double power_t, double t, double optimal_init, bint fit_intercept=True):
+def logistic_sgd_epoch(const floating[:, ::1] X not None, const floating[::1] y not None,
+                       const double[::1] sample_weight not None, floating[::1] coef not None,
+                       double coef_scale, double intercept, const cnp.intp_t[::1] order not None,
+                       double alpha, int schedule, double eta0, double power_t, double t,
+                       double optimal_init, bint fit_intercept=True):
     """One pass of logistic-regression SGD over the rows in `order` (y in {0, 1}).
 
     The weights are coef_scale * coef: the L2 step multiplies coef_scale by
@@ -203,10 +205,11 @@ def logistic_sgd_epoch(const floating[:, ::1] X, const floating[::1] y, const do
     return coef_scale, intercept, t, sum_loss
 
 
-def multinomial_sgd_epoch(const floating[:, ::1] X, const cnp.intp_t[::1] y,
-                          const double[::1] sample_weight, floating[:, ::1] coef, double coef_scale,
-                          double[::1] intercept, const cnp.intp_t[::1] order, double alpha,
-                          int schedule, double eta0, double power_t, double t, double optimal_init,
+def multinomial_sgd_epoch(const floating[:, ::1] X not None, const cnp.intp_t[::1] y not None,
+                          const double[::1] sample_weight not None, floating[:, ::1] coef not None,
+                          double coef_scale, double[::1] intercept not None,
+                          const cnp.intp_t[::1] order not None, double alpha, int schedule,
+                          double eta0, double power_t, double t, double optimal_init,
                           bint fit_intercept=True):
     """One pass of multinomial (softmax) logistic-regression SGD over the rows
     in `order`; y holds class indices in [0, n_classes).
@@ -306,10 +309,11 @@ cdef void block_gradient(const floating[:, ::1] X, const floating[::1] y,
         grad[d] += g
 
 
-def logistic_minibatch_epoch(const floating[:, ::1] X, const floating[::1] y,
-                             const double[::1] sample_weight, floating[::1] coef, double intercept,
-                             const cnp.intp_t[::1] order, Py_ssize_t batch_size, double alpha,
-                             double eta, bint fit_intercept=True):
+def logistic_minibatch_epoch(const floating[:, ::1] X not None, const floating[::1] y not None,
+                             const double[::1] sample_weight not None, floating[::1] coef not None,
+                             double intercept, const cnp.intp_t[::1] order not None,
+                             Py_ssize_t batch_size, double alpha, double eta,
+                             bint fit_intercept=True):
     """One epoch of mini-batch gradient descent on the L2-penalised log loss
     (y in {0, 1}): for each batch of `batch_size` rows of `order`,
     w -= eta * (mean weighted gradient + alpha * w), b -= eta * its intercept part.
@@ -403,8 +407,8 @@ cdef Py_ssize_t score_rows(const floating[:, ::1] X, const double *coef, double 
     return n_nonfinite
 
 
-def score_binary(const floating[:, ::1] X, const floating[::1] coef, double intercept,
-                 out_array, str kind, double scale=1.0):
+def score_binary(const floating[:, ::1] X not None, const floating[::1] coef not None,
+                 double intercept, out_array, str kind, double scale=1.0):
     """out[:, 0] = X @ coef * scale + intercept ("decision"), or
     out = [sigmoid(-z), sigmoid(z)] ("proba"), in one pass over X with
     threads over blocks of rows, into `out_array` (C-contiguous, X's dtype).

@@ -151,6 +151,35 @@ def test_kernels_reject_mismatched_arguments():
         _linear.perceptron_epoch(X, y, sw, np.zeros(3, dtype=np.float32), 0.0, order, 1.0)
 
 
+def test_kernels_reject_none_for_every_array_argument():
+    # A None array used to reach the C loops (a segfault with sample_weight=None).
+    X = np.zeros((4, 3))
+    y = np.ones(4)
+    order = np.arange(4, dtype=np.intp)
+    calls = {
+        "perceptron_epoch": (_linear.perceptron_epoch,
+                             [X, y, np.ones(4), np.zeros(3), 0.0, order, 1.0]),
+        "logistic_sgd_epoch": (_linear.logistic_sgd_epoch,
+                               [X, y, np.ones(4), np.zeros(3), 1.0, 0.0, order, 0.0, 0, 0.1, 0.5,
+                                0.0, 1.0]),
+        "multinomial_sgd_epoch": (_linear.multinomial_sgd_epoch,
+                                  [X, np.zeros(4, dtype=np.intp), np.ones(4), np.zeros((2, 3)), 1.0,
+                                   np.zeros(2), order, 0.0, 0, 0.1, 0.5, 0.0, 1.0]),
+        "logistic_minibatch_epoch": (_linear.logistic_minibatch_epoch,
+                                     [X, y, np.ones(4), np.zeros(3), 0.0, order, 2, 0.0, 0.1]),
+        "score_binary": (_linear.score_binary, [X, np.zeros(3), 0.0, np.empty((4, 2)), "proba"]),
+    }
+    for name, (fn, args) in calls.items():
+        fn(*args)                                   # the valid call runs
+        for i, a in enumerate(args):
+            if isinstance(a, np.ndarray) and not (name == "score_binary" and i == 3):
+                bad = list(args)
+                bad[i] = None
+                # the fused-type dispatcher rejects X (or x) before the None check
+                with pytest.raises(TypeError, match="must not be None|No matching signature"):
+                    fn(*bad)
+
+
 def test_fused_scoring_counts_rows_with_a_non_finite_margin():
     X = np.ones((1000, 4))
     X[[3, 500, 999], [0, 1, 3]] = [np.nan, np.inf, -np.inf]
