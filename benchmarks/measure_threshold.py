@@ -8,32 +8,14 @@ For each size it times the activation on one thread and on --threads threads
 threshold is the smallest size from which the speed-up stays above 1.1x.
 """
 import argparse
-import time
 
 import numpy as np
 
 import fastact
 from fastact import _ufuncs
+from fastact.bench import best_seconds
 
 SIZES = [2 ** k for k in range(10, 21)]
-
-
-def best_time(fn, min_seconds=0.05, repeat=7):
-    number = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        if time.perf_counter() - t0 >= min_seconds / repeat:
-            break
-        number *= 2
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best
 
 
 def main():
@@ -52,9 +34,9 @@ def main():
                 x = rng.uniform(-10, 10, n).astype(args.dtype)
                 out = np.empty_like(x)
                 with fastact.num_threads(1):
-                    t1 = best_time(lambda: f(x, out=out))
+                    t1 = best_seconds(lambda: f(x, out=out), budget_s=0.05, rounds=7)
                 with fastact.num_threads(args.threads):
-                    tn = best_time(lambda: f(x, out=out))
+                    tn = best_seconds(lambda: f(x, out=out), budget_s=0.05, rounds=7)
                 speedups.append(t1 / tn)
         finally:
             _ufuncs._parallel_threshold(name, args.dtype, previous)
