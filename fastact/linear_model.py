@@ -169,11 +169,63 @@ class _LinearClassifier(_ClassifierMixin, _Base):
                 raise ValueError("%s must be a positive int, got %r" % (name, v))
         if self.tol is not None and not (np.isfinite(self.tol) and self.tol >= 0):
             raise ValueError("tol must be None or a non-negative number, got %r" % (self.tol,))
+        if not isinstance(self.early_stopping, (bool, np.bool_)):
+            raise ValueError("early_stopping must be True or False, got %r" % (self.early_stopping,))
+        if not (isinstance(self.validation_fraction, (int, float, np.number))
+                and 0 < self.validation_fraction < 1):
+            raise ValueError("validation_fraction must be in (0, 1), got %r" % (self.validation_fraction,))
+        cw = self.class_weight
+        if not (cw is None or (isinstance(cw, str) and cw == "balanced") or isinstance(cw, dict)):
+            raise ValueError("class_weight must be None, 'balanced' or a dict {label: weight}, got %r"
+                             % (cw,))
+        if isinstance(cw, dict) and not all(np.isfinite(v) and v >= 0 for v in cw.values()):
+            raise ValueError("class_weight values must be finite and non-negative, got %r" % (cw,))
 
     def _check_labels(self, y):
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:
             raise ValueError("y contains labels not in classes_ %r: %r" % (self.classes_, unseen))
+
+    def _class_weighted(self, y, sample_weight, partial=False):
+        """sample_weight times the weight of each row's class (class_weight)."""
+        cw = self.class_weight
+        if cw is None:
+            return sample_weight
+        if isinstance(cw, str):   # 'balanced', checked in _check_params
+            if partial:
+                raise ValueError("class_weight='balanced' is not supported by partial_fit: the class "
+                                 "frequencies of one batch are not those of the data; pass a dict")
+            counts = np.bincount(np.searchsorted(self.classes_, y), minlength=self.classes_.size)
+            weights = y.shape[0] / (self.classes_.size * np.maximum(counts, 1))
+        else:
+            unknown = [label for label in cw if label not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError("class_weight has labels that are not classes: %r (classes_ %r)"
+                                 % (unknown, self.classes_))
+            weights = np.array([float(cw.get(label, 1.0)) for label in self.classes_.tolist()])
+        return np.ascontiguousarray(sample_weight * weights[np.searchsorted(self.classes_, y)])
+
+    def _validation_split(self, y):
+        """(training rows, validation rows): validation_fraction of each class,
+        drawn with the estimator's random state (stratified, as scikit-learn)."""
+        idx = np.searchsorted(self.classes_, y)
+        val = []
+        for k in range(self.classes_.size):
+            rows = np.flatnonzero(idx == k)
+            take = int(round(self.validation_fraction * rows.size))
+            if rows.size >= 2 and take >= 1:
+                val.append(self._rng.permutation(rows)[:min(take, rows.size - 1)])
+        val = np.sort(np.concatenate(val)) if val else np.empty(0, dtype=np.intp)
+        if val.size < self.classes_.size:
+            raise ValueError("early_stopping: validation_fraction=%r of %d samples leaves a validation "
+                             "set of %d rows for %d classes; use more data or a larger fraction"
+                             % (self.validation_fraction, y.shape[0], val.size, self.classes_.size))
+        train = np.setdiff1d(np.arange(y.shape[0]), val)
+        return train.astype(np.intp), val.astype(np.intp)
+
+    def _publish(self):
+        self.coef_ = self._coef * self._scale[:, None].astype(self._coef.dtype)
+        self.intercept_ = self._intercept.copy()
 
     def _targets(self, y, dtype):
         """(n_outputs, n_samples) kernel targets: one row for two classes,
@@ -212,24 +264,34 @@ class _LinearClassifier(_ClassifierMixin, _Base):
 
     def _run_epochs(self, X, y, sample_weight, max_epochs, use_tol):
         targets = self._targets(y, X.dtype)
-        n = X.shape[0]
-        best, no_improvement = np.inf, 0
+        train = np.arange(X.shape[0], dtype=np.intp)
+        validation = None
         stop_on_tol = use_tol and self.tol is not None
+        if use_tol and self.early_stopping:
+            # the kernels visit only the training rows: no copy of X for them
+            train, val = self._validation_split(y)
+            val_weight = sample_weight[val]
+            validation = (X[val], y[val], val_weight if val_weight.any() else None)
+        best, no_improvement = -np.inf, 0
         self.n_iter_ = 0
         for _ in range(max_epochs):
-            order = self._rng.permutation(n) if self.shuffle else np.arange(n)
-            order = order.astype(np.intp, copy=False)
-            loss = self._epoch(X, targets, sample_weight, order, stop_on_tol) / n
+            order = train[self._rng.permutation(train.size)] if self.shuffle else train
+            need_loss = stop_on_tol and validation is None
+            loss = self._epoch(X, targets, sample_weight, order, need_loss) / train.size
             self.n_iter_ += 1
             if stop_on_tol:
-                no_improvement = no_improvement + 1 if loss > best - self.tol else 0
-                best = min(best, loss)
+                if validation is None:
+                    score = -loss                      # the training loss, lower is better
+                else:
+                    self._publish()
+                    score = self.score(*validation)    # validation accuracy, higher is better
+                no_improvement = no_improvement + 1 if score < best + self.tol else 0
+                best = max(best, score)
                 if no_improvement >= self.n_iter_no_change:
                     if not self._on_plateau():
                         break
                     no_improvement = 0
-        self.coef_ = self._coef * self._scale[:, None].astype(self._coef.dtype)
-        self.intercept_ = self._intercept.copy()
+        self._publish()
         return self
 
     def _on_plateau(self):
@@ -258,6 +320,7 @@ class _LinearClassifier(_ClassifierMixin, _Base):
                 and self._coef.shape[1] == X.shape[1] and self._coef.dtype == X.dtype)
         if not warm:
             self._start(classes, X.shape[1], X.dtype)
+        sample_weight = self._class_weighted(y, sample_weight)
         return self._run(X, y, sample_weight, self.max_iter, use_tol=True)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -276,6 +339,7 @@ class _LinearClassifier(_ClassifierMixin, _Base):
             X, y, sample_weight = _validate_fit_data(X, y, sample_weight, type(self).__name__,
                                                      dtype=self._coef.dtype, n_features=self.n_features_in_)
         self._check_labels(y)
+        sample_weight = self._class_weighted(y, sample_weight, partial=True)
         return self._run(X, y, sample_weight, 1, use_tol=False)
 
     def _check_fitted(self):
@@ -346,6 +410,14 @@ class Perceptron(_LinearClassifier):
     random_state : int, RandomState or None
     warm_start : bool, default=False
         Start fit from the previous solution.
+    early_stopping : bool, default=False
+        Hold out validation_fraction of the rows (stratified) and stop when
+        their accuracy has not risen by tol for n_iter_no_change epochs,
+        instead of watching the training loss.  fit only (not partial_fit).
+    validation_fraction : float in (0, 1), default=0.1
+    class_weight : None, 'balanced' or dict {label: weight}, default=None
+        Multiplies each row's sample weight by its class's weight;
+        'balanced' is n_samples / (n_classes * count of the class) (fit only).
     n_threads : int or None, default=None
         Threads for scoring (None: fastact's default, see fastact.num_threads).
 
@@ -359,7 +431,8 @@ class Perceptron(_LinearClassifier):
     _binary_labels = (-1.0, 1.0)
 
     def __init__(self, *, eta0=1.0, fit_intercept=True, max_iter=1000, tol=1e-3, n_iter_no_change=5,
-                 shuffle=True, random_state=None, warm_start=False, n_threads=None):
+                 shuffle=True, random_state=None, warm_start=False, early_stopping=False,
+                 validation_fraction=0.1, class_weight=None, n_threads=None):
         self.eta0 = eta0
         self.n_threads = n_threads
         self.fit_intercept = fit_intercept
@@ -369,6 +442,9 @@ class Perceptron(_LinearClassifier):
         self.shuffle = shuffle
         self.random_state = random_state
         self.warm_start = warm_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
 
     def _epoch(self, X, targets, sample_weight, order, need_loss=True):
         mistakes = 0
@@ -409,7 +485,8 @@ class LogisticRegression(_LinearClassifier):
     batch_size : int, default=1024
         Rows per step of the 'minibatch' solver.
     fit_intercept, max_iter, tol, n_iter_no_change, shuffle, random_state,
-    warm_start, n_threads : as for Perceptron (tol applies to the mean log
+    warm_start, early_stopping, validation_fraction, class_weight, n_threads :
+    as for Perceptron (without early stopping tol applies to the mean log
     loss; n_threads also sets the 'minibatch' solver's threads).
 
     Attributes
@@ -423,8 +500,12 @@ class LogisticRegression(_LinearClassifier):
 
     def __init__(self, *, alpha=1e-4, learning_rate="optimal", eta0=0.01, power_t=0.5,
                  solver="sgd", batch_size=1024, fit_intercept=True, max_iter=1000, tol=1e-3,
-                 n_iter_no_change=5, shuffle=True, random_state=None, warm_start=False, n_threads=None):
+                 n_iter_no_change=5, shuffle=True, random_state=None, warm_start=False,
+                 early_stopping=False, validation_fraction=0.1, class_weight=None, n_threads=None):
         self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
         self.solver = solver
         self.batch_size = batch_size
         self.n_threads = n_threads

@@ -260,3 +260,74 @@ def test_perceptron_sample_weight_of_zero_drops_the_row():
     a = Perceptron(max_iter=5, tol=None, shuffle=False).fit(X, y, sample_weight=w)
     b = Perceptron(max_iter=5, tol=None, shuffle=False).fit(X[1::2], y[1::2])
     np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+@ESTIMATORS
+def test_early_stopping_trains_on_the_training_rows_only(Est):
+    X, y = blobs(n=400, spread=3.0, seed=4)
+    est = Est(early_stopping=True, validation_fraction=0.2, shuffle=False, max_iter=3, tol=None,
+              random_state=0).fit(X, y)
+    # tol=None: no stopping rule, so early_stopping only holds rows out
+    assert est.n_iter_ == 3
+    probe = Est(validation_fraction=0.2, random_state=0)
+    probe._start(np.unique(y), X.shape[1], X.dtype)
+    train, val = probe._validation_split(y)
+    assert val.size == 80 and np.intersect1d(train, val).size == 0 and train.size + val.size == 400
+    assert np.bincount(y[val]).min() >= 30          # stratified: both classes held out
+    plain = Est(shuffle=False, max_iter=3, tol=None, random_state=0).fit(X[train], y[train])
+    np.testing.assert_array_equal(est.coef_, plain.coef_)
+    np.testing.assert_array_equal(est.intercept_, plain.intercept_)
+
+
+@ESTIMATORS
+def test_early_stopping_stops_on_the_validation_score(Est):
+    X, y = blobs(n=2000, spread=4.0, seed=5)
+    est = Est(early_stopping=True, n_iter_no_change=3, tol=1e-3, max_iter=500, random_state=0).fit(X, y)
+    assert est.n_iter_ < 500 and est.score(X, y) > 0.6   # chance is 0.5
+    again = Est(early_stopping=True, n_iter_no_change=3, tol=1e-3, max_iter=500, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(est.coef_, again.coef_)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"early_stopping": "yes"}, "early_stopping must be True or False"),
+    ({"validation_fraction": 1.0}, r"validation_fraction must be in \(0, 1\)"),
+    ({"validation_fraction": 0}, r"validation_fraction must be in \(0, 1\)"),
+    ({"class_weight": "auto"}, "class_weight must be None, 'balanced' or a dict"),
+    ({"class_weight": {0: -1.0}}, "class_weight values must be finite and non-negative"),
+])
+@ESTIMATORS
+def test_early_stopping_and_class_weight_parameters_are_checked(Est, params, match):
+    X, y = blobs(n=50)
+    with pytest.raises(ValueError, match=match):
+        Est(**params).fit(X, y)
+
+
+@ESTIMATORS
+def test_early_stopping_needs_a_validation_row_per_class(Est):
+    X, y = blobs(n=12, k=3, seed=2)
+    with pytest.raises(ValueError, match="validation set of .* rows for 3 classes"):
+        Est(early_stopping=True, validation_fraction=0.05).fit(X, y)
+
+
+@ESTIMATORS
+def test_class_weight_multiplies_the_sample_weight(Est):
+    X, y = blobs(n=300, spread=3.0, seed=6)
+    labels = np.where(y == 1, "spam", "ham")
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, 300)
+    weighted = Est(class_weight={"spam": 3.0}, max_iter=5, tol=None, random_state=0).fit(X, labels, sw)
+    by_hand = Est(max_iter=5, tol=None, random_state=0).fit(X, labels, sw * np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_array_equal(weighted.coef_, by_hand.coef_)
+    counts = np.bincount(y)
+    balanced = Est(class_weight="balanced", max_iter=5, tol=None, random_state=0).fit(X, labels)
+    by_hand = Est(max_iter=5, tol=None, random_state=0).fit(X, labels, 300 / (2 * counts[y]))
+    np.testing.assert_array_equal(balanced.coef_, by_hand.coef_)
+
+
+@ESTIMATORS
+def test_class_weight_errors(Est):
+    X, y = blobs(n=60)
+    with pytest.raises(ValueError, match="class_weight has labels that are not classes"):
+        Est(class_weight={7: 2.0}).fit(X, y)
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        Est(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+    Est(class_weight={1: 2.0}).partial_fit(X, y, classes=[0, 1])   # a dict is fine
