@@ -114,36 +114,70 @@ def dot(const floating[::1] x not None, const floating[::1] w not None):
 def perceptron_epoch(const floating[:, ::1] X not None, const floating[::1] y not None,
                      const double[::1] sample_weight not None, floating[::1] coef not None,
                      double intercept, const cnp.intp_t[::1] order not None, double eta,
-                     bint fit_intercept=True):
+                     bint fit_intercept=True, double coef_scale=1.0, double l2=0.0, double l1=0.0,
+                     double[::1] l1_q=None, double l1_u=0.0):
     """One perceptron pass over the rows in `order` (y in {-1, +1}).
 
-    A row of positive weight s_i is a mistake when y_i * (coef . x_i +
-    intercept) <= 0; then coef += eta * s_i * y_i * x_i (in the data's
-    precision) and intercept += eta * s_i * y_i.
+    The weights are coef_scale * coef.  A row of positive weight s_i is a
+    mistake when y_i * (w . x_i + intercept) <= 0; then
+    coef += eta * s_i * y_i * x_i / coef_scale (in the data's precision) and
+    intercept += eta * s_i * y_i.  With a penalty (scikit-learn's
+    SGDClassifier(loss='perceptron') update), every row first shrinks the
+    weights by (1 - eta * l2) -- a factor on coef_scale, no O(d) work -- and
+    after the update applies the L1 part as Tsuruoka et al.'s cumulative
+    clipping: l1_u accumulates eta * l1, l1_q[j] what was applied to w[j].
 
     Returns
     -------
     intercept : float
     n_mistakes : int
+    coef_scale, l1_u : float
     """
     _check(X, y, coef, order, sample_weight)
-    cdef Py_ssize_t d = X.shape[1], k, i, mistakes = 0, n_order = order.shape[0]
-    cdef double margin
+    cdef Py_ssize_t d = X.shape[1], k, i, j, mistakes = 0, n_order = order.shape[0]
+    cdef double margin, update, shrink, z
+    cdef bint penalized = l2 > 0 or l1 > 0
+    if not (l2 >= 0 and l1 >= 0 and isfinite(l2) and isfinite(l1)):
+        raise ValueError("l2 and l1 must be finite and >= 0, got %r and %r" % (l2, l1))
+    if not coef_scale > 0:
+        raise ValueError("coef_scale must be > 0, got %r" % coef_scale)
+    if l1 > 0 and (l1_q is None or l1_q.shape[0] != d):
+        raise ValueError("l1 > 0 needs l1_q with n_features=%d entries" % d)
     if d == 0:
-        return intercept, 0
+        return intercept, 0, coef_scale, l1_u
     with nogil:
         for k in range(n_order):
             i = order[k]
             prefetch_ahead(X, &order[0], k, n_order)
-            if sample_weight[i] <= 0:
+            if sample_weight[i] <= 0 and not penalized:
                 continue
-            margin = fixed_dot(&X[i, 0], &coef[0], d) + intercept
-            if y[i] * margin <= 0:
-                axpy_(&coef[0], <floating>(eta * sample_weight[i] * y[i]), &X[i, 0], d)
-                if fit_intercept:
-                    intercept += eta * sample_weight[i] * y[i]
+            margin = coef_scale * fixed_dot(&X[i, 0], &coef[0], d) + intercept
+            update = 0.0
+            if sample_weight[i] > 0 and y[i] * margin <= 0:
+                update = eta * sample_weight[i] * y[i]
                 mistakes += 1
-    return intercept, mistakes
+            if l2 > 0:
+                shrink = 1.0 - eta * l2
+                coef_scale *= shrink if shrink > 0 else 0.0
+                if coef_scale < 1e-9:
+                    # fold the scale in before it underflows (or reaches 0)
+                    for j in range(d):
+                        coef[j] = <floating>(coef[j] * coef_scale)
+                    coef_scale = 1.0
+            if update != 0:
+                axpy_(&coef[0], <floating>(update / coef_scale), &X[i, 0], d)
+                if fit_intercept:
+                    intercept += update
+            if l1 > 0:
+                l1_u += eta * l1
+                for j in range(d):
+                    z = coef[j]
+                    if z > 0:
+                        coef[j] = <floating>max(0.0, z - (l1_u + l1_q[j]) / coef_scale)
+                    elif z < 0:
+                        coef[j] = <floating>min(0.0, z + (l1_u - l1_q[j]) / coef_scale)
+                    l1_q[j] += coef_scale * (coef[j] - z)
+    return intercept, mistakes, coef_scale, l1_u
 
 
 def logistic_sgd_epoch(const floating[:, ::1] X not None, const floating[::1] y not None,

@@ -390,12 +390,22 @@ class _LinearClassifier(_ClassifierMixin, _Base):
 
 class Perceptron(_LinearClassifier):
     """The perceptron: predict step(w . x + b); on a mistake w += eta0 * s * y * x
-    (s the sample weight).
+    (s the sample weight), optionally with an L2, L1 or elastic-net penalty.
 
     One-vs-rest for more than two classes.
 
     Parameters
     ----------
+    penalty : {None, 'l2', 'l1', 'elasticnet'}, default=None
+        Regularization, as scikit-learn's Perceptron: every row shrinks the
+        weights by (1 - eta0 * alpha * (1 - l1_ratio)) (a scale factor, no
+        O(n_features) work) and applies the L1 part, eta0 * alpha * l1_ratio,
+        by cumulative clipping (Tsuruoka et al., 2009), which sets weights to
+        exactly 0.  'l2' is l1_ratio = 0, 'l1' is l1_ratio = 1.
+    alpha : float, default=0.0001
+        Strength of the penalty.
+    l1_ratio : float in [0, 1], default=0.15
+        The L1 share of 'elasticnet'.
     eta0 : float, default=1.0
         Step size.
     fit_intercept : bool, default=True
@@ -430,9 +440,13 @@ class Perceptron(_LinearClassifier):
 
     _binary_labels = (-1.0, 1.0)
 
-    def __init__(self, *, eta0=1.0, fit_intercept=True, max_iter=1000, tol=1e-3, n_iter_no_change=5,
-                 shuffle=True, random_state=None, warm_start=False, early_stopping=False,
-                 validation_fraction=0.1, class_weight=None, n_threads=None):
+    def __init__(self, *, penalty=None, alpha=0.0001, l1_ratio=0.15, eta0=1.0, fit_intercept=True,
+                 max_iter=1000, tol=1e-3, n_iter_no_change=5, shuffle=True, random_state=None,
+                 warm_start=False, early_stopping=False, validation_fraction=0.1, class_weight=None,
+                 n_threads=None):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
         self.eta0 = eta0
         self.n_threads = n_threads
         self.fit_intercept = fit_intercept
@@ -446,13 +460,40 @@ class Perceptron(_LinearClassifier):
         self.validation_fraction = validation_fraction
         self.class_weight = class_weight
 
+    def _check_params(self):
+        super()._check_params()
+        if self.penalty not in (None, "l2", "l1", "elasticnet"):
+            raise ValueError("penalty must be None, 'l2', 'l1' or 'elasticnet', got %r" % (self.penalty,))
+        if not (isinstance(self.alpha, (int, float, np.number)) and np.isfinite(self.alpha)
+                and self.alpha >= 0):
+            raise ValueError("alpha must be a finite number >= 0, got %r" % (self.alpha,))
+        if not (isinstance(self.l1_ratio, (int, float, np.number)) and 0 <= self.l1_ratio <= 1):
+            raise ValueError("l1_ratio must be in [0, 1], got %r" % (self.l1_ratio,))
+        if not self.eta0 > 0:
+            raise ValueError("eta0 must be > 0, got %r" % (self.eta0,))
+
+    def _penalty(self):
+        """(l2, l1) strengths for the kernel."""
+        alpha = float(self.alpha)
+        l1_share = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": float(self.l1_ratio)}[self.penalty]
+        if self.penalty is None:
+            return 0.0, 0.0
+        return (1.0 - l1_share) * alpha, l1_share * alpha
+
+    def _start(self, classes, n_features, dtype):
+        super()._start(classes, n_features, dtype)
+        self._l1_q = np.zeros((self._coef.shape[0], n_features))
+        self._l1_u = np.zeros(self._coef.shape[0])
+
     def _epoch(self, X, targets, sample_weight, order, need_loss=True):
+        l2, l1 = self._penalty()
         mistakes = 0
         for k in range(targets.shape[0]):
-            b, m = _linear.perceptron_epoch(X, targets[k], sample_weight, self._coef[k],
-                                            float(self._intercept[k]), order, float(self.eta0),
-                                            bool(self.fit_intercept))
-            self._intercept[k] = b
+            b, m, scale, u = _linear.perceptron_epoch(
+                X, targets[k], sample_weight, self._coef[k], float(self._intercept[k]), order,
+                float(self.eta0), bool(self.fit_intercept), float(self._scale[k]), l2, l1,
+                self._l1_q[k], float(self._l1_u[k]))
+            self._intercept[k], self._scale[k], self._l1_u[k] = b, scale, u
             mistakes += m
         return mistakes / targets.shape[0]
 

@@ -116,20 +116,43 @@ def _learning_rate(schedule, eta0, alpha, optimal_init, power_t, t):
     return eta0 / (t + 1.0) ** power_t
 
 
-def perceptron_epoch(X, y, sample_weight, coef, intercept, order, eta, fit_intercept=True):
-    """One perceptron pass (y in {-1, +1}); returns (coef, intercept, n_mistakes)."""
+def perceptron_epoch(X, y, sample_weight, coef, intercept, order, eta, fit_intercept=True,
+                     coef_scale=1.0, l2=0.0, l1=0.0, l1_q=None, l1_u=0.0):
+    """One perceptron pass (y in {-1, +1}), weights coef_scale * coef, with
+    the optional L2 (a shrinking scale) and L1 (cumulative clipping) penalty
+    of fastact._linear.perceptron_epoch.
+
+    Returns (coef, intercept, n_mistakes, coef_scale, l1_q, l1_u).
+    """
     coef = np.array(coef, copy=True)
+    l1_q = None if l1_q is None else np.array(l1_q, dtype=np.float64, copy=True)
+    penalized = l2 > 0 or l1 > 0
     mistakes = 0
     for i in order:
         yi, si = float(y[i]), float(sample_weight[i])
-        if si <= 0:
+        if si <= 0 and not penalized:
             continue
-        if yi * (fixed_dot(X[i], coef) + intercept) <= 0:
-            coef = coef + coef.dtype.type(float(eta) * si * yi) * X[i]
-            if fit_intercept:
-                intercept += float(eta) * si * yi
+        update = 0.0
+        if si > 0 and yi * (coef_scale * fixed_dot(X[i], coef) + intercept) <= 0:
+            update = float(eta) * si * yi
             mistakes += 1
-    return coef, intercept, mistakes
+        if l2 > 0:
+            coef_scale *= max(0.0, 1.0 - eta * l2)
+            if coef_scale < 1e-9:
+                coef = (coef * coef_scale).astype(coef.dtype)
+                coef_scale = 1.0
+        if update != 0:
+            coef = coef + coef.dtype.type(update / coef_scale) * X[i]
+            if fit_intercept:
+                intercept += update
+        if l1 > 0:
+            l1_u += eta * l1
+            z = coef.astype(np.float64)
+            clipped = np.where(z > 0, np.maximum(0.0, z - (l1_u + l1_q) / coef_scale),
+                               np.where(z < 0, np.minimum(0.0, z + (l1_u - l1_q) / coef_scale), z))
+            coef = clipped.astype(coef.dtype)
+            l1_q += coef_scale * (coef.astype(np.float64) - z)
+    return coef, intercept, mistakes, coef_scale, l1_q, l1_u
 
 
 def logistic_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, order, alpha,

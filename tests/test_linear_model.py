@@ -97,7 +97,7 @@ def test_perceptron_fit_equals_the_reference_epochs():
     coef, b = np.zeros(5), 0.0
     ypm = np.where(y == 1, 1.0, -1.0)
     for _ in range(3):
-        coef, b, _ = reference.perceptron_epoch(X, ypm, np.ones(200), coef, b, rng.permutation(200), 1.0)
+        coef, b = reference.perceptron_epoch(X, ypm, np.ones(200), coef, b, rng.permutation(200), 1.0)[:2]
     np.testing.assert_array_equal(est.coef_[0], coef)
     assert est.intercept_[0] == b
 
@@ -331,3 +331,29 @@ def test_class_weight_errors(Est):
     with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
         Est(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
     Est(class_weight={1: 2.0}).partial_fit(X, y, classes=[0, 1])   # a dict is fine
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"penalty": "l3"}, "penalty must be None, 'l2', 'l1' or 'elasticnet'"),
+    ({"penalty": "l2", "alpha": -1.0}, "alpha must be a finite number >= 0"),
+    ({"penalty": "elasticnet", "l1_ratio": 1.5}, r"l1_ratio must be in \[0, 1\]"),
+    ({"eta0": 0.0}, "eta0 must be > 0"),
+])
+def test_perceptron_penalty_parameters_are_checked(params, match):
+    X, y = blobs(n=50)
+    with pytest.raises(ValueError, match=match):
+        Perceptron(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+def test_penalized_perceptron_learns_through_fit_and_partial_fit(penalty):
+    X, y = blobs(n=600, spread=2.0, seed=9)
+    est = Perceptron(penalty=penalty, alpha=1e-3, random_state=0).fit(X, y)
+    assert est.score(X, y) > 0.9
+    inc = Perceptron(penalty=penalty, alpha=1e-3, random_state=0)
+    for _ in range(5):
+        inc.partial_fit(X, y, classes=[0, 1])
+    assert inc.score(X, y) > 0.9
+    # a stronger penalty gives smaller weights
+    strong = Perceptron(penalty=penalty, alpha=0.05, random_state=0).fit(X, y)
+    assert np.abs(strong.coef_).sum() < np.abs(est.coef_).sum()

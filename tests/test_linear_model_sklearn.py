@@ -60,3 +60,20 @@ EXPECTED_FAILED_CHECKS = {
                          expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("penalty", [None, "l2", "l1", "elasticnet"])
+def test_perceptron_penalties_equal_scikit_learns_perceptron(penalty):
+    # Same rows in the same order (shuffle=False), same update: same weights.
+    from sklearn.linear_model import Perceptron as SkPerceptron
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 8))
+    y = (X @ rng.normal(size=8) + 0.5 * rng.normal(size=500) > 0).astype(int)
+    sw = rng.uniform(0.5, 1.5, 500)
+    params = dict(penalty=penalty, alpha=0.01, l1_ratio=0.3, eta0=0.5, shuffle=False, max_iter=5, tol=None)
+    theirs = SkPerceptron(**params).fit(X, y, sample_weight=sw)
+    ours = Perceptron(**params).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-12, atol=1e-12)
+    if penalty in ("l1", "elasticnet"):
+        assert np.count_nonzero(ours.coef_ == 0) == np.count_nonzero(theirs.coef_ == 0)
