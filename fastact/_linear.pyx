@@ -115,7 +115,8 @@ def perceptron_epoch(const floating[:, ::1] X not None, const floating[::1] y no
                      const double[::1] sample_weight not None, floating[::1] coef not None,
                      double intercept, const cnp.intp_t[::1] order not None, double eta,
                      bint fit_intercept=True, double coef_scale=1.0, double l2=0.0, double l1=0.0,
-                     double[::1] l1_q=None, double l1_u=0.0):
+                     double[::1] l1_q=None, double l1_u=0.0, double[::1] avg_coef=None,
+                     double avg_intercept=0.0, double n_avg=0.0):
     """One perceptron pass over the rows in `order` (y in {-1, +1}).
 
     The weights are coef_scale * coef.  A row of positive weight s_i is a
@@ -126,16 +127,22 @@ def perceptron_epoch(const floating[:, ::1] X not None, const floating[::1] y no
     weights by (1 - eta * l2) -- a factor on coef_scale, no O(d) work -- and
     after the update applies the L1 part as Tsuruoka et al.'s cumulative
     clipping: l1_u accumulates eta * l1, l1_q[j] what was applied to w[j].
+    With avg_coef (float64), every row visited also updates the running mean
+    of the weights, avg += (w - avg) / n_avg (the averaged perceptron; this
+    costs one more O(n_features) pass per row), and of the intercept.
 
     Returns
     -------
     intercept : float
     n_mistakes : int
-    coef_scale, l1_u : float
+    coef_scale, l1_u, avg_intercept, n_avg : float
+    sum_loss : float
+        The weighted perceptron loss, sum of s_i * max(0, -y_i * margin_i),
+        each margin taken before its row's update.
     """
     _check(X, y, coef, order, sample_weight)
     cdef Py_ssize_t d = X.shape[1], k, i, j, mistakes = 0, n_order = order.shape[0]
-    cdef double margin, update, shrink, z
+    cdef double margin, update, shrink, z, sum_loss = 0.0
     cdef bint penalized = l2 > 0 or l1 > 0
     if not (l2 >= 0 and l1 >= 0 and isfinite(l2) and isfinite(l1)):
         raise ValueError("l2 and l1 must be finite and >= 0, got %r and %r" % (l2, l1))
@@ -143,8 +150,11 @@ def perceptron_epoch(const floating[:, ::1] X not None, const floating[::1] y no
         raise ValueError("coef_scale must be > 0, got %r" % coef_scale)
     if l1 > 0 and (l1_q is None or l1_q.shape[0] != d):
         raise ValueError("l1 > 0 needs l1_q with n_features=%d entries" % d)
+    if avg_coef is not None and avg_coef.shape[0] != d:
+        raise ValueError("avg_coef has %d entries, expected n_features=%d" % (avg_coef.shape[0], d))
+    cdef bint averaging = avg_coef is not None
     if d == 0:
-        return intercept, 0, coef_scale, l1_u
+        return intercept, 0, coef_scale, l1_u, avg_intercept, n_avg, 0.0
     with nogil:
         for k in range(n_order):
             i = order[k]
@@ -156,6 +166,7 @@ def perceptron_epoch(const floating[:, ::1] X not None, const floating[::1] y no
             if sample_weight[i] > 0 and y[i] * margin <= 0:
                 update = eta * sample_weight[i] * y[i]
                 mistakes += 1
+                sum_loss -= sample_weight[i] * y[i] * margin
             if l2 > 0:
                 shrink = 1.0 - eta * l2
                 coef_scale *= shrink if shrink > 0 else 0.0
@@ -168,6 +179,11 @@ def perceptron_epoch(const floating[:, ::1] X not None, const floating[::1] y no
                 axpy_(&coef[0], <floating>(update / coef_scale), &X[i, 0], d)
                 if fit_intercept:
                     intercept += update
+            if averaging:
+                n_avg += 1.0
+                for j in range(d):
+                    avg_coef[j] += (coef_scale * coef[j] - avg_coef[j]) / n_avg
+                avg_intercept += (intercept - avg_intercept) / n_avg
             if l1 > 0:
                 l1_u += eta * l1
                 for j in range(d):
@@ -177,7 +193,7 @@ def perceptron_epoch(const floating[:, ::1] X not None, const floating[::1] y no
                     elif z < 0:
                         coef[j] = <floating>min(0.0, z + (l1_u - l1_q[j]) / coef_scale)
                     l1_q[j] += coef_scale * (coef[j] - z)
-    return intercept, mistakes, coef_scale, l1_u
+    return intercept, mistakes, coef_scale, l1_u, avg_intercept, n_avg, sum_loss
 
 
 def logistic_sgd_epoch(const floating[:, ::1] X not None, const floating[::1] y not None,

@@ -117,34 +117,43 @@ def _learning_rate(schedule, eta0, alpha, optimal_init, power_t, t):
 
 
 def perceptron_epoch(X, y, sample_weight, coef, intercept, order, eta, fit_intercept=True,
-                     coef_scale=1.0, l2=0.0, l1=0.0, l1_q=None, l1_u=0.0):
+                     coef_scale=1.0, l2=0.0, l1=0.0, l1_q=None, l1_u=0.0, avg_coef=None,
+                     avg_intercept=0.0, n_avg=0.0):
     """One perceptron pass (y in {-1, +1}), weights coef_scale * coef, with
     the optional L2 (a shrinking scale) and L1 (cumulative clipping) penalty
     of fastact._linear.perceptron_epoch.
 
-    Returns (coef, intercept, n_mistakes, coef_scale, l1_q, l1_u).
+    Returns (coef, intercept, n_mistakes, coef_scale, l1_q, l1_u, avg_coef,
+    avg_intercept, n_avg, sum_loss).
     """
     coef = np.array(coef, copy=True)
+    avg_coef = None if avg_coef is None else np.array(avg_coef, dtype=np.float64, copy=True)
     l1_q = None if l1_q is None else np.array(l1_q, dtype=np.float64, copy=True)
     penalized = l2 > 0 or l1 > 0
-    mistakes = 0
+    mistakes, sum_loss = 0, 0.0
     for i in order:
         yi, si = float(y[i]), float(sample_weight[i])
         if si <= 0 and not penalized:
             continue
         update = 0.0
-        if si > 0 and yi * (coef_scale * fixed_dot(X[i], coef) + intercept) <= 0:
+        margin = coef_scale * fixed_dot(X[i], coef) + intercept
+        if si > 0 and yi * margin <= 0:
             update = float(eta) * si * yi
             mistakes += 1
+            sum_loss -= si * yi * margin
         if l2 > 0:
             coef_scale *= max(0.0, 1.0 - eta * l2)
             if coef_scale < 1e-9:
-                coef = (coef * coef_scale).astype(coef.dtype)
+                coef = (coef.astype(np.float64) * coef_scale).astype(coef.dtype)
                 coef_scale = 1.0
         if update != 0:
             coef = coef + coef.dtype.type(update / coef_scale) * X[i]
             if fit_intercept:
                 intercept += update
+        if avg_coef is not None:
+            n_avg += 1.0
+            avg_coef += (coef_scale * coef.astype(np.float64) - avg_coef) / n_avg
+            avg_intercept += (intercept - avg_intercept) / n_avg
         if l1 > 0:
             l1_u += eta * l1
             z = coef.astype(np.float64)
@@ -152,7 +161,7 @@ def perceptron_epoch(X, y, sample_weight, coef, intercept, order, eta, fit_inter
                                np.where(z < 0, np.minimum(0.0, z + (l1_u - l1_q) / coef_scale), z))
             coef = clipped.astype(coef.dtype)
             l1_q += coef_scale * (coef.astype(np.float64) - z)
-    return coef, intercept, mistakes, coef_scale, l1_q, l1_u
+    return coef, intercept, mistakes, coef_scale, l1_q, l1_u, avg_coef, avg_intercept, n_avg, sum_loss
 
 
 def logistic_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, order, alpha,
@@ -179,7 +188,7 @@ def logistic_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, order, 
             if fit_intercept:
                 intercept += step
         if coef_scale < 1e-9:
-            coef = (coef * coef_scale).astype(coef.dtype)
+            coef = (coef.astype(np.float64) * coef_scale).astype(coef.dtype)
             coef_scale = 1.0
         t += 1
     return coef, coef_scale, intercept, t, sum_loss
@@ -210,7 +219,7 @@ def multinomial_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, orde
                 if fit_intercept:
                     intercept[k] += step
         if coef_scale < 1e-9:
-            coef = (coef * coef_scale).astype(coef.dtype)
+            coef = (coef.astype(np.float64) * coef_scale).astype(coef.dtype)
             coef_scale = 1.0
         t += 1
     return coef, coef_scale, intercept, t, sum_loss

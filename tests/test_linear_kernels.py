@@ -37,34 +37,44 @@ def test_perceptron_epochs_are_bitwise_the_reference(dtype):
     rng = np.random.default_rng(1)
     for _ in range(5):
         order = rng.permutation(300).astype(np.intp)
-        b, mistakes, _, _ = _linear.perceptron_epoch(X, y, sw, coef, b, order, 0.5)
-        ref_coef, ref_b, ref_mistakes, _, _, _ = reference.perceptron_epoch(X, y, sw, ref_coef, ref_b, order, 0.5)
+        b, mistakes = _linear.perceptron_epoch(X, y, sw, coef, b, order, 0.5)[:2]
+        ref_coef, ref_b, ref_mistakes = reference.perceptron_epoch(X, y, sw, ref_coef, ref_b, order, 0.5)[:3]
         np.testing.assert_array_equal(coef, ref_coef)
         assert (b, mistakes) == (ref_b, ref_mistakes)
     assert mistakes < 300 * 0.2          # it learned something
 
 
 @DTYPES
-@pytest.mark.parametrize("l2, l1", [(0.01, 0.0), (0.0, 0.002), (0.0085, 0.0015), (0.6, 0.0)],
-                         ids=["l2", "l1", "elasticnet", "l2-folds-the-scale"])
-def test_penalized_perceptron_epochs_are_bitwise_the_reference(dtype, l2, l1):
+@pytest.mark.parametrize("average", [False, True], ids=["", "averaged"])
+@pytest.mark.parametrize("l2, l1", [(0.0, 0.0), (0.01, 0.0), (0.0, 0.002), (0.0085, 0.0015), (0.6, 0.0)],
+                         ids=["plain", "l2", "l1", "elasticnet", "l2-folds-the-scale"])
+def test_penalized_perceptron_epochs_are_bitwise_the_reference(dtype, l2, l1, average):
     X, _, y = problem(200, 9, dtype, seed=3)
     sw = np.random.default_rng(4).choice([0.0, 1.0, 2.0], 200)
     coef = np.zeros(9, dtype=dtype)
     q = np.zeros(9)
-    b, scale, u = 0.0, 1.0, 0.0
-    ref = (coef.copy(), 0.0, 0, 1.0, q.copy(), 0.0)
+    avg = np.zeros(9) if average else None
+    b, scale, u, avg_b, n_avg = 0.0, 1.0, 0.0, 0.0, 0.0
+    ref = (coef.copy(), 0.0, 0, 1.0, q.copy() if l1 > 0 else None, 0.0,
+           None if avg is None else avg.copy(), 0.0, 0.0)
     rng = np.random.default_rng(1)
     for _ in range(4):
         order = rng.permutation(200).astype(np.intp)
-        b, mistakes, scale, u = _linear.perceptron_epoch(X, y, sw, coef, b, order, 0.7, True,
-                                                         scale, l2, l1, q, u)
-        ref = reference.perceptron_epoch(X, y, sw, ref[0], ref[1], order, 0.7, True,
-                                         ref[3], l2, l1, ref[4] if l1 > 0 else None, ref[5])
+        b, mistakes, scale, u, avg_b, n_avg, loss = _linear.perceptron_epoch(
+            X, y, sw, coef, b, order, 0.7, True, scale, l2, l1, q, u, avg, avg_b, n_avg)
+        ref = reference.perceptron_epoch(X, y, sw, ref[0], ref[1], order, 0.7, True, ref[3], l2, l1,
+                                         ref[4], ref[5], ref[6], ref[7], ref[8])
         np.testing.assert_array_equal(coef, ref[0])
-        assert (b, mistakes, scale, u) == (ref[1], ref[2], ref[3], ref[5])
+        assert (b, mistakes, scale, u, avg_b, n_avg, loss) == ref[1:4] + ref[5:6] + ref[7:]
+        assert loss > 0
         if l1 > 0:
             np.testing.assert_array_equal(q, ref[4])
+        if average:
+            np.testing.assert_array_equal(avg, ref[6])
+    if average:
+        # the running mean over the rows visited (all of them once penalized)
+        assert n_avg == 4 * (200 if l1 or l2 else np.count_nonzero(sw))
+        assert not np.array_equal(avg, coef * scale)
 
 
 def test_l1_penalty_zeroes_the_weights_of_noise_features():
@@ -76,7 +86,7 @@ def test_l1_penalty_zeroes_the_weights_of_noise_features():
     for _ in range(20):
         order = rng.permutation(400).astype(np.intp)
         b, _, scale, u = _linear.perceptron_epoch(X, y, np.ones(400), coef, b, order, 0.1, True,
-                                                  scale, 0.0, 0.05, q, u)
+                                                  scale, 0.0, 0.05, q, u)[:4]
     assert np.all(coef[:3] != 0) and np.count_nonzero(coef[3:]) <= 2
     plain = np.zeros(10)
     _linear.perceptron_epoch(X, y, np.ones(400), plain, 0.0, np.arange(400, dtype=np.intp), 0.1)
@@ -100,7 +110,7 @@ def test_perceptron_separates_separable_data(dtype):
     coef, b = np.zeros(8, dtype=dtype), 0.0
     order = np.arange(500, dtype=np.intp)
     for _ in range(200):
-        b, mistakes, _, _ = _linear.perceptron_epoch(X, y, np.ones(500), coef, b, order, 1.0)
+        b, mistakes = _linear.perceptron_epoch(X, y, np.ones(500), coef, b, order, 1.0)[:2]
         if mistakes == 0:
             break
     assert mistakes == 0

@@ -357,3 +357,19 @@ def test_penalized_perceptron_learns_through_fit_and_partial_fit(penalty):
     # a stronger penalty gives smaller weights
     strong = Perceptron(penalty=penalty, alpha=0.05, random_state=0).fit(X, y)
     assert np.abs(strong.coef_).sum() < np.abs(est.coef_).sum()
+
+
+def test_averaged_perceptron_publishes_the_mean_of_the_weights():
+    X, y = blobs(n=300, spread=3.0, seed=10)
+    ypm = np.where(y == 1, 1.0, -1.0)
+    est = Perceptron(average=True, shuffle=False, max_iter=3, tol=None).fit(X, y)
+    state = (np.zeros(5), 0.0, 0, 1.0, None, 0.0, np.zeros(5), 0.0, 0.0)
+    for _ in range(3):
+        state = reference.perceptron_epoch(X, ypm, np.ones(300), state[0], state[1], np.arange(300), 1.0,
+                                           True, state[3], 0.0, 0.0, None, 0.0, state[6], state[7], state[8])
+    np.testing.assert_array_equal(est.coef_[0], state[6])
+    assert est.intercept_[0] == state[7] and state[8] == 900
+    last = Perceptron(shuffle=False, max_iter=3, tol=None).fit(X, y)
+    np.testing.assert_array_equal(last.coef_[0], state[0])     # without average: the last weights
+    with pytest.raises(ValueError, match="average must be True or False"):
+        Perceptron(average=10).fit(X, y)
