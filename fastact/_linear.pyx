@@ -8,7 +8,7 @@ checked before the GIL is released; nothing raises inside the loops.
 """
 cimport numpy as cnp
 from cython cimport floating
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from libc.math cimport isfinite, log, pow
 from libc.stdlib cimport free, malloc
 
@@ -499,4 +499,97 @@ def score_binary(const floating[:, ::1] X not None, const floating[::1] coef not
             start = blk * ROWS_PER_BLOCK
             n_nonfinite += score_rows(X, w, scale, intercept, out, kind_code, start,
                                       start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
+    return n_nonfinite
+
+
+cdef enum:
+    MULTI_DECISION = 0
+    MULTI_SOFTMAX = 1
+    MULTI_OVR = 2
+
+_MULTI_KINDS = {"decision": MULTI_DECISION, "softmax": MULTI_SOFTMAX, "ovr": MULTI_OVR}
+
+
+cdef Py_ssize_t score_multi_row(const floating *x, const double *w64, const double *b,
+                                Py_ssize_t k, Py_ssize_t d, floating *out, double *z,
+                                int kind) noexcept nogil:
+    """One row: its k margins in double, then the activation across them,
+    written into out[0:k].  Returns 1 if a margin is not finite."""
+    cdef Py_ssize_t c
+    cdef double zmax, total
+    cdef bint bad = False
+    for c in range(k):
+        z[c] = scoring_dot(x, w64 + c * d, d) + b[c]
+        bad = bad or not isfinite(z[c])
+    if kind == MULTI_DECISION:
+        for c in range(k):
+            out[c] = <floating>z[c]
+        return bad
+    if kind == MULTI_SOFTMAX:
+        zmax = z[0]
+        for c in range(1, k):
+            zmax = z[c] if z[c] > zmax else zmax
+        for c in range(k):
+            z[c] = fa_exp_nonpos_f64(z[c] - zmax)    # in (0, 1], the largest is 1
+    else:
+        for c in range(k):
+            z[c] = fa_sigmoid_f64(z[c])
+    total = 0.0
+    for c in range(k):
+        total += z[c]
+    for c in range(k):
+        out[c] = <floating>(z[c] / total)
+    return bad
+
+
+def score_multiclass(const floating[:, ::1] X not None, const floating[:, ::1] coef not None,
+                     const double[::1] intercept not None, out_array, str kind):
+    """Scores of k classes in one pass over X, threads over blocks of rows:
+    out[i, c] = X[i] . coef[c] + intercept[c] ("decision"), their stable
+    softmax ("softmax": max-subtracted, so it never overflows), or the
+    sigmoids of the margins normalised to sum to 1 ("ovr").  The margins of a
+    row are kept in double; `out_array` (n, k), C-contiguous, X's dtype, is
+    the only output written -- no (n, k) temporary.
+
+    Returns
+    -------
+    n_nonfinite : int
+        How many rows had a margin that is not finite.
+    """
+    if kind not in _MULTI_KINDS:
+        raise ValueError("kind must be 'decision', 'softmax' or 'ovr', got %r" % (kind,))
+    cdef int kind_code = _MULTI_KINDS[kind]
+    cdef floating[:, ::1] out = out_array
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], k = coef.shape[0]
+    if coef.shape[1] != d:
+        raise ValueError("coef has %d columns, expected n_features=%d" % (coef.shape[1], d))
+    if intercept.shape[0] != k:
+        raise ValueError("intercept has %d entries, expected n_classes=%d" % (intercept.shape[0], k))
+    if k < 1:
+        raise ValueError("coef has no rows: at least one class is needed")
+    if out.shape[0] != n or out.shape[1] != k:
+        raise ValueError("out must have shape (%d, %d), got (%d, %d)" % (n, k, out.shape[0], out.shape[1]))
+    if n == 0:
+        return 0
+    if d == 0:
+        raise ValueError("X has 0 features")
+    cdef const double[:, ::1] w64 = np.ascontiguousarray(coef, dtype=np.float64)
+    cdef const double *w = &w64[0, 0]
+    cdef const double *b = &intercept[0]
+    cdef Py_ssize_t n_nonfinite = 0, blk, i, start, stop
+    cdef Py_ssize_t n_blocks = (n + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    cdef int n_threads = 1
+    if n * d * k >= MIN_PARALLEL_ELEMS:
+        n_threads = effective_num_threads()
+    if n_threads > n_blocks:
+        n_threads = n_blocks
+    cdef double[:, ::1] margins = np.empty((n_threads, k))     # one row's margins per thread
+    with nogil:
+        for blk in prange(n_blocks, schedule='static', num_threads=n_threads,
+                          use_threads_if=n_threads > 1):
+            start = blk * ROWS_PER_BLOCK
+            stop = start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n
+            for i in range(start, stop):
+                n_nonfinite += score_multi_row(&X[i, 0], w, b, k, d, &out[i, 0],
+                                               &margins[threadid(), 0], kind_code)
     return n_nonfinite

@@ -348,27 +348,31 @@ class _LinearClassifier(_ClassifierMixin, _Base):
                                  "arguments before using this estimator." % type(self).__name__)
 
     def _score(self, X, kind):
-        """One fused pass per output: (n_samples, 1 or 2) blocks for each row of
-        coef_; X validated once, its NaN/inf check fused into the pass."""
+        """One fused pass over X: kind 'decision' or 'proba' for one output
+        ((n, 1) margins, or (n, 2) probabilities); 'decision', 'softmax' or
+        'ovr' (normalised sigmoids) across the classes for several ((n, k)).
+        X is validated once, its NaN/inf check fused into the pass."""
         self._check_fitted()
         X = _validate_data(X, n_features=self.n_features_in_, dtype=self.coef_.dtype, check_finite=False,
                            estimator=type(self).__name__)
-        width = 1 if kind == "decision" else 2
-        outs, n_nonfinite = [], 0
         with self._threads():
-            for k in range(self.coef_.shape[0]):
-                out = np.empty((X.shape[0], width), dtype=X.dtype)
-                n_nonfinite += _linear.score_binary(X, self.coef_[k], float(self.intercept_[k]), out, kind)
-                outs.append(out)
+            if self.coef_.shape[0] == 1:
+                out = np.empty((X.shape[0], 1 if kind == "decision" else 2), dtype=X.dtype)
+                n_nonfinite = _linear.score_binary(X, self.coef_[0], float(self.intercept_[0]), out, kind)
+            else:
+                out = np.empty((X.shape[0], self.coef_.shape[0]), dtype=X.dtype)
+                n_nonfinite = _linear.score_multiclass(X, np.ascontiguousarray(self.coef_),
+                                                       np.asarray(self.intercept_, dtype=np.float64),
+                                                       out, kind)
         if n_nonfinite and not _all_finite(X):
             raise ValueError("X contains NaN or infinity")
-        return outs
+        return out
 
     def decision_function(self, X):
         """Margins X @ coef_.T + intercept_: shape (n_samples,) for two classes,
         (n_samples, n_classes) for more; in X's dtype after validation."""
-        outs = self._score(X, "decision")
-        return outs[0][:, 0] if len(outs) == 1 else np.concatenate(outs, axis=1)
+        scores = self._score(X, "decision")
+        return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict(self, X):
         """Class labels (from classes_) for the rows of X."""
@@ -669,23 +673,14 @@ class LogisticRegression(_LinearClassifier):
         return True
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes), in X's dtype:
-        the sigmoid of the margin in one fused pass for two classes; for more,
-        the softmax of the margins (multinomial), or one-vs-rest sigmoids
-        normalised to sum to 1 (solver='minibatch')."""
+        """Class probabilities, shape (n_samples, n_classes), in X's dtype, in
+        one fused pass over X: the sigmoid of the margin for two classes; for
+        more, the softmax of the margins (multinomial), or one-vs-rest
+        sigmoids normalised to sum to 1 (solver='minibatch')."""
         self._check_fitted()
-        if self.coef_.shape[0] > 1 and self._multinomial():
-            z = self.decision_function(X).astype(np.float64)
-            z -= z.max(axis=1, keepdims=True)
-            np.exp(z, out=z)
-            z /= z.sum(axis=1, keepdims=True)
-            return z.astype(self.coef_.dtype)
-        outs = self._score(X, "proba")
-        if len(outs) == 1:
-            return outs[0]
-        proba = np.stack([o[:, 1] for o in outs], axis=1)
-        proba /= proba.sum(axis=1, keepdims=True)
-        return proba
+        if self.coef_.shape[0] == 1:
+            return self._score(X, "proba")
+        return self._score(X, "softmax" if self._multinomial() else "ovr")
 
     def predict_log_proba(self, X):
         return np.log(self.predict_proba(X))

@@ -10,7 +10,7 @@ are converted as the ufunc would (ints to float64).
 import numpy as np
 
 __all__ = ["sigmoid", "step", "tanh", "relu", "softplus", "wide_dtype",
-           "fixed_dot", "perceptron_epoch", "logistic_sgd_epoch", "logistic_minibatch_epoch",
+           "fixed_dot", "score_multiclass", "perceptron_epoch", "logistic_sgd_epoch", "logistic_minibatch_epoch",
            "multinomial_sgd_epoch",
            "score_binary"]
 
@@ -263,3 +263,20 @@ def score_binary(X, coef, intercept, kind, scale=1.0):
     if kind == "decision":
         return z.astype(X.dtype).reshape(-1, 1)
     return np.stack([sigmoid(-z), sigmoid(z)], axis=1).astype(X.dtype)
+
+
+def score_multiclass(X, coef, intercept, kind):
+    """(n, k) scores: margins X @ coef.T + intercept ("decision"), their
+    max-subtracted softmax ("softmax") or their sigmoids normalised to sum
+    to 1 ("ovr"); margins in float64 with the fixed-order dot, result in X's
+    dtype."""
+    X = np.asarray(X)
+    z = np.array([[fixed_dot(row, w) + float(b) for w, b in zip(coef, intercept)] for row in X],
+                 dtype=np.float64).reshape(X.shape[0], len(coef))
+    if kind == "decision":
+        return z.astype(X.dtype)
+    if kind == "softmax":
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+    else:
+        e = sigmoid(z)
+    return (e / e.sum(axis=1, keepdims=True)).astype(X.dtype)

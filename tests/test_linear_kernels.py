@@ -176,16 +176,56 @@ def test_fused_scoring_matches_the_reference(dtype, kind):
 
 
 @DTYPES
-def test_fused_scoring_is_bitwise_the_same_for_any_thread_count(dtype):
+@pytest.mark.parametrize("k", [1, 3], ids=["binary", "multiclass"])
+def test_fused_scoring_is_bitwise_the_same_for_any_thread_count(dtype, k):
     X, _, _ = problem(20_011, 40, dtype, seed=6)
-    coef = np.random.default_rng(2).normal(size=40).astype(dtype)
+    coef = np.random.default_rng(2).normal(size=(k, 40)).astype(dtype)
     results = []
     for n_threads in (1, 2, 3):
-        out = np.empty((20_011, 2), dtype=dtype)
         with fastact.num_threads(n_threads):
-            results.append(_linear.score_binary(X, coef, -0.5, out, "proba"))
+            if k == 1:
+                out = np.empty((20_011, 2), dtype=dtype)
+                assert _linear.score_binary(X, coef[0], -0.5, out, "proba") == 0
+            else:
+                out = np.empty((20_011, k), dtype=dtype)
+                assert _linear.score_multiclass(X, coef, np.full(k, -0.5), out, "softmax") == 0
+        results.append(out)
     for r in results[1:]:
         np.testing.assert_array_equal(r, results[0])
+
+
+@DTYPES
+@pytest.mark.parametrize("kind", ["decision", "softmax", "ovr"])
+def test_multiclass_scoring_matches_the_reference(dtype, kind):
+    X, _, _ = problem(3000, 13, dtype, seed=9)
+    rng = np.random.default_rng(3)
+    coef = rng.normal(size=(4, 13)).astype(dtype)
+    intercept = rng.normal(size=4)
+    out = np.empty((3000, 4), dtype=dtype)
+    assert _linear.score_multiclass(X, coef, intercept, out, kind) == 0
+    expected = reference.score_multiclass(X, coef, intercept, kind)
+    if kind == "decision":
+        np.testing.assert_array_equal(out, expected)
+    else:
+        np.testing.assert_array_max_ulp(out, expected, maxulp=4)
+        np.testing.assert_allclose(out.sum(axis=1), 1, rtol=8 * np.finfo(dtype).eps)
+
+
+def test_multiclass_scoring_is_stable_and_counts_non_finite_rows():
+    X = np.array([[1000.0, 0.0], [-1000.0, 0.0], [np.nan, 1.0], [0.0, np.inf]])
+    coef = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.0]])
+    out = np.empty((4, 3))
+    assert _linear.score_multiclass(X, coef, np.zeros(3), out, "softmax") == 2
+    np.testing.assert_array_equal(out[0], [1.0, 0.0, 0.0])     # exp(2000) would overflow
+    np.testing.assert_array_equal(out[1], [0.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match="kind must be 'decision', 'softmax' or 'ovr'"):
+        _linear.score_multiclass(X, coef, np.zeros(3), out, "proba")
+    with pytest.raises(ValueError, match=r"out must have shape \(4, 3\)"):
+        _linear.score_multiclass(X, coef, np.zeros(3), np.empty((4, 2)), "decision")
+    with pytest.raises(ValueError, match="intercept has 2 entries, expected n_classes=3"):
+        _linear.score_multiclass(X, coef, np.zeros(2), out, "decision")
+    with pytest.raises(ValueError, match="coef has 3 columns, expected n_features=2"):
+        _linear.score_multiclass(X, np.zeros((3, 3)), np.zeros(3), out, "decision")
 
 
 def test_kernels_reject_mismatched_arguments():
@@ -228,11 +268,13 @@ def test_kernels_reject_none_for_every_array_argument():
         "logistic_minibatch_epoch": (_linear.logistic_minibatch_epoch,
                                      [X, y, np.ones(4), np.zeros(3), 0.0, order, 2, 0.0, 0.1]),
         "score_binary": (_linear.score_binary, [X, np.zeros(3), 0.0, np.empty((4, 2)), "proba"]),
+        "score_multiclass": (_linear.score_multiclass,
+                             [X, np.zeros((2, 3)), np.zeros(2), np.empty((4, 2)), "softmax"]),
     }
     for name, (fn, args) in calls.items():
         fn(*args)                                   # the valid call runs
         for i, a in enumerate(args):
-            if isinstance(a, np.ndarray) and not (name == "score_binary" and i == 3):
+            if isinstance(a, np.ndarray) and not (name.startswith("score_") and i == 3):
                 bad = list(args)
                 bad[i] = None
                 # the fused-type dispatcher rejects X (or x) before the None check
