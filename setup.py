@@ -198,7 +198,7 @@ class BuildExt(build_ext):
 
 
 # The extensions that link the per-ISA loops and their dispatcher.
-USES_LOOPS = {"fastact._ufuncs", "fastact._linear"}
+USES_LOOPS = {"fastact._ufuncs", "fastact._linear", "fastact._family"}
 
 
 def extension(name, sources, uses_numpy=False):
@@ -215,6 +215,8 @@ extensions = [
     extension("fastact._ufuncs", ["fastact/_ufuncs.pyx", os.path.join(SRC, "fastact_dispatch.c")],
               uses_numpy=True),
     extension("fastact._linear", ["fastact/_linear.pyx", os.path.join(SRC, "fastact_dispatch.c")],
+              uses_numpy=True),
+    extension("fastact._family", ["fastact/_family.pyx", os.path.join(SRC, "fastact_dispatch.c")],
               uses_numpy=True),
 ]
 

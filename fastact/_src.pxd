@@ -40,3 +40,17 @@ cdef extern from "fastact_linear.h" nogil:
 cdef extern from "fastact_math.h" nogil:
     double fa_sigmoid_f64(double x)
     double fa_exp_nonpos_f64(double x)
+
+
+cdef extern from "fastact_loops.h" nogil:
+    ctypedef void (*fa_param_fn)(const void *x, void *y, Py_ssize_t n, const double *p) noexcept nogil
+    ctypedef void (*fa_grad_fn)(const void *g, const void *x, void *y, Py_ssize_t n,
+                                const double *p) noexcept nogil
+    int fa_n_param_kernels()
+    int fa_n_grad_kernels()
+    const char *fa_param_kernel_name(int k)
+    const char *fa_grad_kernel_name(int k)
+    fa_param_fn fa_param_kernel(int k, int is_double)
+    fa_grad_fn fa_grad_kernel(int k, int is_double)
+    void fa_half_to_float(const void *h, float *f, Py_ssize_t n)
+    void fa_float_to_half(const float *f, void *h, Py_ssize_t n)

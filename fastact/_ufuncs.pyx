@@ -15,7 +15,8 @@ cimport numpy as cnp
 from cython.parallel cimport prange
 
 from fastact._openmp cimport effective_num_threads
-from fastact._src cimport fa_unary_fn, fa_kernels, fa_dispatch_init, fa_dispatch_isa, fa_dispatch_compiled
+from fastact._src cimport (fa_unary_fn, fa_kernels, fa_dispatch_init, fa_dispatch_isa,
+                           fa_dispatch_compiled, fa_float_to_half, fa_half_to_float)
 
 cnp.import_array()
 cnp.import_ufunc()
@@ -120,23 +121,74 @@ cdef void unary_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
         feclearexcept(raised_here)
 
 
+cdef void half_blocks(fa_unary_fn kernel, const char *x, Py_ssize_t x_step, char *y,
+                      Py_ssize_t y_step, Py_ssize_t n) noexcept nogil:
+    """float16: blocks converted to float32, the float32 kernel, converted back."""
+    cdef unsigned short h[STRIDED_BLOCK_ELEMS]
+    cdef float f[STRIDED_BLOCK_ELEMS]
+    cdef Py_ssize_t done = 0, m, i
+    while done < n:
+        m = n - done if n - done < STRIDED_BLOCK_ELEMS else STRIDED_BLOCK_ELEMS
+        for i in range(m):
+            h[i] = (<const unsigned short *>(x + i * x_step))[0]
+        fa_half_to_float(h, f, m)
+        kernel(f, f, m)
+        fa_float_to_half(f, h, m)
+        for i in range(m):
+            (<unsigned short *>(y + i * y_step))[0] = h[i]
+        x += m * x_step
+        y += m * y_step
+        done += m
+
+
+cdef void unary_loop_half(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
+                          void *data) noexcept nogil:
+    cdef const UnaryLoop *loop = <const UnaryLoop *>data     # the float32 loop's
+    cdef fa_unary_fn kernel = loop.kernel[0]
+    cdef Py_ssize_t n = dims[0], chunk, n_chunks, c, start
+    cdef int flags = FE_INVALID | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO
+    cdef int raised_before = fetestexcept(flags)
+    cdef int n_threads = 1
+    if steps[0] == 2 and steps[1] == 2 and n >= loop.min_parallel_elems:
+        n_threads = effective_num_threads()
+        if loop.min_parallel_elems >= 4 and n // (loop.min_parallel_elems // 4) < n_threads:
+            n_threads = <int>(n // (loop.min_parallel_elems // 4))
+    if n_threads <= 1:
+        half_blocks(kernel, args[0], steps[0], args[1], steps[1], n)
+    else:
+        chunk = (n + n_threads - 1) // n_threads
+        chunk = (chunk + CHUNK_ALIGN_ELEMS - 1) // CHUNK_ALIGN_ELEMS * CHUNK_ALIGN_ELEMS
+        n_chunks = (n + chunk - 1) // chunk
+        for c in prange(n_chunks, schedule='static', num_threads=n_chunks):
+            start = c * chunk
+            half_blocks(kernel, args[0] + 2 * start, 2, args[1] + 2 * start, 2,
+                        chunk if n - start > chunk else n - start)
+    cdef int raised_here = fetestexcept(flags) & ~raised_before
+    if raised_here:
+        feclearexcept(raised_here)
+
+
 # --- the ufunc objects -------------------------------------------------------
 
-cdef cnp.PyUFuncGenericFunction _loop_funcs[2]
-_loop_funcs[0] = <cnp.PyUFuncGenericFunction>unary_loop
+# float16 (computed in float32, a block at a time), float32, float64
+cdef cnp.PyUFuncGenericFunction _loop_funcs[3]
+_loop_funcs[0] = <cnp.PyUFuncGenericFunction>unary_loop_half
 _loop_funcs[1] = <cnp.PyUFuncGenericFunction>unary_loop
+_loop_funcs[2] = <cnp.PyUFuncGenericFunction>unary_loop
 
-cdef char _loop_types[4]
-_loop_types[0] = cnp.NPY_FLOAT32
-_loop_types[1] = cnp.NPY_FLOAT32
-_loop_types[2] = cnp.NPY_FLOAT64
-_loop_types[3] = cnp.NPY_FLOAT64
+cdef char _loop_types[6]
+_loop_types[0] = cnp.NPY_FLOAT16
+_loop_types[1] = cnp.NPY_FLOAT16
+_loop_types[2] = cnp.NPY_FLOAT32
+_loop_types[3] = cnp.NPY_FLOAT32
+_loop_types[4] = cnp.NPY_FLOAT64
+_loop_types[5] = cnp.NPY_FLOAT64
 
 cdef enum:
     N_UNARY = 6
 
 cdef UnaryLoop _loops[N_UNARY * 2]
-cdef void *_loop_data[N_UNARY * 2]
+cdef void *_loop_data[N_UNARY * 3]
 _ufunc_strings = []   # NumPy keeps pointers to the name and doc: keep them alive
 
 
@@ -150,14 +202,15 @@ cdef object make_unary_ufunc(int index, fa_unary_fn *slot_f32, fa_unary_fn *slot
     _loops[2 * index + 1].kernel = slot_f64
     _loops[2 * index + 1].itemsize = 8
     _loops[2 * index + 1].min_parallel_elems = min_parallel_f32 // 2
-    _loop_data[2 * index] = &_loops[2 * index]
-    _loop_data[2 * index + 1] = &_loops[2 * index + 1]
+    _loop_data[3 * index] = &_loops[2 * index]          # float16 runs the float32 kernel
+    _loop_data[3 * index + 1] = &_loops[2 * index]
+    _loop_data[3 * index + 2] = &_loops[2 * index + 1]
     _UNARY_INDEX[name] = index
     name_b = name.encode()
     doc_b = doc.encode()
     _ufunc_strings.append((name_b, doc_b))
     return cnp.PyUFunc_FromFuncAndData(
-        _loop_funcs, &_loop_data[2 * index], _loop_types, 2, 1, 1,
+        _loop_funcs, &_loop_data[3 * index], _loop_types, 3, 1, 1,
         cnp.PyUFunc_None, name_b, doc_b, 0)
 
 

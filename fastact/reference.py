@@ -9,7 +9,7 @@ are converted as the ufunc would (ints to float64).
 """
 import numpy as np
 
-__all__ = ["sigmoid", "step", "tanh", "relu", "softplus", "wide_dtype",
+__all__ = ["sigmoid", "step", "tanh", "relu", "softplus", "wide_dtype", "FAMILY", "GRAD",
            "fixed_dot", "score_multiclass", "perceptron_epoch", "logistic_sgd_epoch", "logistic_minibatch_epoch",
            "multinomial_sgd_epoch",
            "score_binary"]
@@ -83,6 +83,180 @@ def step(x, exact_wide=False):
     y = np.where(x > 0, np.ones_like(x), np.zeros_like(x))
     y = np.where(np.isnan(x), x, y)
     return _widen(y) if exact_wide else y
+
+
+# --- the modern family and the gradients -----------------------------------------
+# f(x, *params) in the wide type, params in float64 (as the ufuncs take them);
+# the gradients as PyTorch writes them, from x, or from y = f(x) for sigmoid
+# and tanh.  Each takes exact_wide like the functions above.
+
+_SELU_ALPHA = np.longdouble("1.6732632423543772848170429916717")
+_SELU_SCALE = np.longdouble("1.0507009873554804934193349852946")
+
+
+def _family(fn):
+    """Wrap fn(w, *params) -> wide result: widen x (float16 as float32),
+    pass the params in the wide type, keep NaN, round unless exact_wide."""
+    def wrapper(x, *params, exact_wide=False):
+        x = np.asarray(x)
+        if x.dtype == np.float16:
+            x = x.astype(np.float32)
+        x = _as_input(x)
+        w = _widen(x)
+        p = [np.asarray(v, dtype=np.float64).astype(w.dtype) for v in params]
+        with np.errstate(all="ignore"):
+            y = np.asarray(fn(w, *p), dtype=w.dtype)
+        y = np.where(np.isnan(w), w, y)
+        return _finish(y, x, exact_wide)
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _sig(w):
+    e = np.exp(-np.abs(w))
+    return np.where(w < 0, e / (1 + e), 1 / (1 + e))
+
+
+def _softplus_w(w):
+    return np.maximum(w, 0) + np.log1p(np.exp(-np.abs(w)))
+
+
+@_family
+def leaky_relu(w, slope):
+    """x where x > 0, else negative_slope * x."""
+    return np.where(w > 0, w, w * slope)
+
+
+@_family
+def elu(w, alpha):
+    """x where x > 0, else alpha * expm1(x)."""
+    return np.where(w > 0, w, alpha * np.expm1(np.minimum(w, 0)))
+
+
+@_family
+def celu(w, alpha):
+    """x where x > 0, else alpha * expm1(x / alpha) (alpha > 0)."""
+    return np.where(w > 0, w, alpha * np.expm1(np.minimum(w / alpha, 0)))
+
+
+@_family
+def selu(w):
+    """scale * elu(x, alpha) with the SELU constants."""
+    s, a = _SELU_SCALE.astype(w.dtype), _SELU_ALPHA.astype(w.dtype)
+    return s * np.where(w > 0, w, a * np.expm1(np.minimum(w, 0)))
+
+
+@_family
+def silu(w):
+    """x * sigmoid(x) (-0 at -inf, its limit)."""
+    return np.where(np.isneginf(w), -0.0, w * _sig(w))
+
+
+@_family
+def mish(w):
+    """x * tanh(softplus(x)) (-0 at -inf, its limit)."""
+    return np.where(np.isneginf(w), -0.0, w * np.tanh(_softplus_w(w)))
+
+
+@_family
+def softsign(w):
+    """x / (1 + |x|)."""
+    return np.where(np.isinf(w), np.sign(w), w / (1 + np.abs(w)))
+
+
+@_family
+def hardsigmoid(w):
+    """0 for x <= -3, 1 for x >= 3, else (x + 3) / 6."""
+    return np.where(w <= -3, 0, np.where(w >= 3, 1, (w + 3) / 6))
+
+
+@_family
+def hardswish(w):
+    """0 for x <= -3, x for x >= 3, else x (x + 3) / 6."""
+    return np.where(w <= -3, 0, np.where(w >= 3, w, w * (w + 3) / 6))
+
+
+@_family
+def hardtanh(w, lo, hi):
+    """x clamped to [min_val, max_val]."""
+    return np.minimum(np.maximum(w, lo), hi)
+
+
+@_family
+def relu6(w):
+    """min(max(x, 0), 6), relu6(-0) = +0."""
+    return np.minimum(np.maximum(w, 0), 6) + 0
+
+
+@_family
+def log_sigmoid(w):
+    """-softplus(-x)."""
+    return -_softplus_w(-w)
+
+
+@_family
+def threshold(w, th, value):
+    """value where x <= threshold, else x."""
+    return np.where(w <= th, value, w)
+
+
+@_family
+def softplus_bt(w, beta, th):
+    """PyTorch's softplus: softplus(beta x) / beta, x where beta x > threshold."""
+    return np.where(beta * w > th, w, _softplus_w(beta * w) / beta)
+
+
+FAMILY = {f.__name__: f for f in (leaky_relu, elu, celu, selu, silu, mish, softsign, hardsigmoid,
+                                  hardswish, hardtanh, relu6, log_sigmoid, threshold, softplus_bt)}
+
+
+def _grad(fn):
+    """Wrap fn(g, w, *params) -> wide g * f'(.)."""
+    def wrapper(g, x, *params, exact_wide=False):
+        g, x = np.broadcast_arrays(np.asarray(g), np.asarray(x))
+        if x.dtype == np.float16:
+            g, x = g.astype(np.float32), x.astype(np.float32)
+        x = _as_input(x)
+        w, gw = _widen(x), _widen(g.astype(x.dtype))
+        p = [np.asarray(v, dtype=np.float64).astype(w.dtype) for v in params]
+        with np.errstate(all="ignore"):
+            y = np.asarray(fn(gw, w, *p), dtype=w.dtype)
+        y = np.where(np.isnan(w), w, y)
+        return _finish(y, x, exact_wide)
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _g(name, fn):
+    fn.__name__ = name
+    return _grad(fn)
+
+
+GRAD = {
+    "sigmoid": _g("sigmoid", lambda g, y: g * y * (1 - y)),
+    "tanh": _g("tanh", lambda g, y: g * (1 - y) * (1 + y)),
+    "softplus": _g("softplus", lambda g, w: g * _sig(w)),
+    "relu": _g("relu", lambda g, w: np.where(w > 0, g, 0)),
+    "step": _g("step", lambda g, w: g * 0),
+    "leaky_relu": _g("leaky_relu", lambda g, w, s: np.where(w > 0, g, g * s)),
+    "elu": _g("elu", lambda g, w, a: np.where(w > 0, g, g * a * np.exp(np.minimum(w, 0)))),
+    "celu": _g("celu", lambda g, w, a: np.where(w > 0, g, g * np.exp(np.minimum(w / a, 0)))),
+    "selu": _g("selu", lambda g, w: g * _SELU_SCALE.astype(w.dtype) * np.where(
+        w > 0, 1, _SELU_ALPHA.astype(w.dtype) * np.exp(np.minimum(w, 0)))),
+    "silu": _g("silu", lambda g, w: np.where(np.isneginf(w), g * 0, g * _sig(w) * (1 + w * _sig(-w)))),
+    "mish": _g("mish", lambda g, w: np.where(np.isneginf(w), g * 0, g * (
+        np.tanh(_softplus_w(w)) + w * _sig(w) * (1 - np.tanh(_softplus_w(w)) ** 2)))),
+    "softsign": _g("softsign", lambda g, w: g / (1 + np.abs(w)) ** 2),
+    "hardsigmoid": _g("hardsigmoid", lambda g, w: np.where((w > -3) & (w < 3), g / 6, 0)),
+    "hardswish": _g("hardswish", lambda g, w: np.where(w < -3, 0, np.where(w > 3, g, g * (2 * w + 3) / 6))),
+    "hardtanh": _g("hardtanh", lambda g, w, lo, hi: np.where((w > lo) & (w < hi), g, 0)),
+    "relu6": _g("relu6", lambda g, w: np.where((w > 0) & (w < 6), g, 0)),
+    "log_sigmoid": _g("log_sigmoid", lambda g, w: g * _sig(-w)),
+    "threshold": _g("threshold", lambda g, w, th, value: np.where(w <= th, 0, g)),
+    "softplus_bt": _g("softplus_bt", lambda g, w, b, th: np.where(b * w > th, g, g * _sig(b * w))),
+}
 
 
 # --- the linear learners -------------------------------------------------------

@@ -14,17 +14,21 @@
 
 extern const fa_kernel_table fa_kernels_baseline;
 extern const fa_linear_table fa_linear_baseline;
+extern const fa_family_table fa_family_baseline;
 #ifdef FA_HAVE_AVX2
 extern const fa_kernel_table fa_kernels_avx2;
 extern const fa_linear_table fa_linear_avx2;
+extern const fa_family_table fa_family_avx2;
 #endif
 #ifdef FA_HAVE_AVX512
 extern const fa_kernel_table fa_kernels_avx512;
 extern const fa_linear_table fa_linear_avx512;
+extern const fa_family_table fa_family_avx512;
 #endif
 
 fa_kernel_table fa_kernels;
 fa_linear_table fa_linear;
+fa_family_table fa_family;
 static int fa_isa_in_use = -1;
 
 static const char *const fa_isa_names[] = {"baseline", "avx2", "avx512"};
@@ -55,17 +59,20 @@ static void fa_install(int isa)
     case FA_ISA_AVX512:
         fa_kernels = fa_kernels_avx512;
         fa_linear = fa_linear_avx512;
+        fa_family = fa_family_avx512;
         return;
 #endif
 #ifdef FA_HAVE_AVX2
     case FA_ISA_AVX2:
         fa_kernels = fa_kernels_avx2;
         fa_linear = fa_linear_avx2;
+        fa_family = fa_family_avx2;
         return;
 #endif
     default:
         fa_kernels = fa_kernels_baseline;
         fa_linear = fa_linear_baseline;
+        fa_family = fa_family_baseline;
     }
 }
 
@@ -107,3 +114,35 @@ const char *fa_dispatch_compiled(void)
     return "baseline";
 #endif
 }
+
+/* --- lookups for the Cython layer ------------------------------------------ */
+
+#define FA_NAME_STRING(name) #name,
+static const char *const fa_param_names[] = {FA_PARAM_KERNELS(FA_NAME_STRING)};
+static const char *const fa_grad_names[] = {FA_GRAD_KERNELS(FA_NAME_STRING)};
+
+int fa_n_param_kernels(void) { return FA_N_PARAM; }
+int fa_n_grad_kernels(void) { return FA_N_GRAD; }
+
+const char *fa_param_kernel_name(int k)
+{
+    return (k >= 0 && k < FA_N_PARAM) ? fa_param_names[k] : NULL;
+}
+
+const char *fa_grad_kernel_name(int k)
+{
+    return (k >= 0 && k < FA_N_GRAD) ? fa_grad_names[k] : NULL;
+}
+
+fa_param_fn fa_param_kernel(int k, int is_double)
+{
+    return fa_family.param[k][is_double ? 1 : 0];
+}
+
+fa_grad_fn fa_grad_kernel(int k, int is_double)
+{
+    return fa_family.grad[k][is_double ? 1 : 0];
+}
+
+void fa_half_to_float(const void *h, float *f, ptrdiff_t n) { fa_family.half_to_float(h, f, n); }
+void fa_float_to_half(const float *f, void *h, ptrdiff_t n) { fa_family.float_to_half(f, h, n); }

@@ -9,6 +9,7 @@
  */
 #include "fastact_loops.h"
 #include "fastact_math.h"
+#include "fastact_family.h"
 
 #include "fastact_isa.h"
 
@@ -107,4 +108,84 @@ const fa_kernel_table FA_CAT(fa_kernels, FA_ISA_SUFFIX) = {
     /* a later designator replaces the generic loop's entry (C99 6.7.8) */
     .tanh_f32 = FA_LOCAL(tanh_f32_by_hand),
 #endif
+};
+
+/* --- the modern family and the gradients ------------------------------- */
+
+/* The parameters are copied to locals so the compiler sees them invariant. */
+#define FA_DEFINE_PARAM_LOOPS(name)                                           \
+    static void FA_LOCAL(p_##name##_f32)(const void *xv, void *yv, ptrdiff_t n, \
+                                         const double *p)                     \
+    {                                                                         \
+        const float *x = (const float *)xv;                                   \
+        float *y = (float *)yv;                                               \
+        const double q[2] = {p[0], p[1]};                                     \
+        _Pragma("omp simd")                                                   \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            y[i] = (float)fa_##name##_f64((double)x[i], q);                   \
+        }                                                                     \
+    }                                                                         \
+    static void FA_LOCAL(p_##name##_f64)(const void *xv, void *yv, ptrdiff_t n, \
+                                         const double *p)                     \
+    {                                                                         \
+        const double *x = (const double *)xv;                                 \
+        double *y = (double *)yv;                                             \
+        const double q[2] = {p[0], p[1]};                                     \
+        _Pragma("omp simd")                                                   \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            y[i] = fa_##name##_f64(x[i], q);                                  \
+        }                                                                     \
+    }
+FA_PARAM_KERNELS(FA_DEFINE_PARAM_LOOPS)
+
+#define FA_DEFINE_GRAD_LOOPS(name)                                            \
+    static void FA_LOCAL(g_##name##_f32)(const void *gv, const void *xv, void *yv, \
+                                         ptrdiff_t n, const double *p)        \
+    {                                                                         \
+        const float *g = (const float *)gv, *x = (const float *)xv;           \
+        float *y = (float *)yv;                                               \
+        const double q[2] = {p[0], p[1]};                                     \
+        _Pragma("omp simd")                                                   \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            y[i] = (float)fa_grad_##name##_f64((double)g[i], (double)x[i], q); \
+        }                                                                     \
+    }                                                                         \
+    static void FA_LOCAL(g_##name##_f64)(const void *gv, const void *xv, void *yv, \
+                                         ptrdiff_t n, const double *p)        \
+    {                                                                         \
+        const double *g = (const double *)gv, *x = (const double *)xv;        \
+        double *y = (double *)yv;                                             \
+        const double q[2] = {p[0], p[1]};                                     \
+        _Pragma("omp simd")                                                   \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            y[i] = fa_grad_##name##_f64(g[i], x[i], q);                       \
+        }                                                                     \
+    }
+FA_GRAD_KERNELS(FA_DEFINE_GRAD_LOOPS)
+
+static void FA_LOCAL(half_to_float)(const void *hv, float *f, ptrdiff_t n)
+{
+    const uint16_t *h = (const uint16_t *)hv;
+    _Pragma("omp simd")
+    for (ptrdiff_t i = 0; i < n; i++) {
+        f[i] = fa_f16_to_f32(h[i]);
+    }
+}
+
+static void FA_LOCAL(float_to_half)(const float *f, void *hv, ptrdiff_t n)
+{
+    uint16_t *h = (uint16_t *)hv;
+    _Pragma("omp simd")
+    for (ptrdiff_t i = 0; i < n; i++) {
+        h[i] = fa_f32_to_f16(f[i]);
+    }
+}
+
+#define FA_PARAM_ENTRY(name) {FA_LOCAL(p_##name##_f32), FA_LOCAL(p_##name##_f64)},
+#define FA_GRAD_ENTRY(name) {FA_LOCAL(g_##name##_f32), FA_LOCAL(g_##name##_f64)},
+const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
+    {FA_PARAM_KERNELS(FA_PARAM_ENTRY)},
+    {FA_GRAD_KERNELS(FA_GRAD_ENTRY)},
+    FA_LOCAL(half_to_float),
+    FA_LOCAL(float_to_half),
 };

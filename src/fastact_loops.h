@@ -36,6 +36,69 @@ typedef struct {
 #undef FA_TABLE_FIELDS
 } fa_kernel_table;
 
+/* The modern family (fastact_family.h): one input and up to two parameters,
+ * passed as doubles.  float32 loops evaluate the float64 function on the
+ * widened input.  Adding a name here adds its forward loops, and its
+ * gradient loops below, for every ISA. */
+#define FA_PARAM_KERNELS(X) \
+    X(leaky_relu)           \
+    X(elu)                  \
+    X(celu)                 \
+    X(selu)                 \
+    X(silu)                 \
+    X(mish)                 \
+    X(softsign)             \
+    X(hardsigmoid)          \
+    X(hardswish)            \
+    X(hardtanh)             \
+    X(relu6)                \
+    X(log_sigmoid)          \
+    X(threshold)            \
+    X(softplus_bt)
+
+/* Gradients: out = g * f'(in), for the original five and the family. */
+#define FA_GRAD_KERNELS(X) \
+    X(sigmoid)             \
+    X(tanh)                \
+    X(softplus)            \
+    X(relu)                \
+    X(step)                \
+    FA_PARAM_KERNELS(X)
+
+typedef void (*fa_param_fn)(const void *x, void *y, ptrdiff_t n, const double *p);
+typedef void (*fa_grad_fn)(const void *g, const void *in, void *out, ptrdiff_t n, const double *p);
+typedef void (*fa_half_to_float_fn)(const void *h, float *f, ptrdiff_t n);
+typedef void (*fa_float_to_half_fn)(const float *f, void *h, ptrdiff_t n);
+
+#define FA_ENUM_PARAM(name) FA_P_##name,
+enum fa_param_kernel { FA_PARAM_KERNELS(FA_ENUM_PARAM) FA_N_PARAM };
+#undef FA_ENUM_PARAM
+#define FA_ENUM_GRAD(name) FA_G_##name,
+enum fa_grad_kernel { FA_GRAD_KERNELS(FA_ENUM_GRAD) FA_N_GRAD };
+#undef FA_ENUM_GRAD
+
+typedef struct {
+    fa_param_fn param[FA_N_PARAM][2];      /* [kernel][0: float32, 1: float64] */
+    fa_grad_fn grad[FA_N_GRAD][2];
+    fa_half_to_float_fn half_to_float;     /* float16 <-> float32, blocks */
+    fa_float_to_half_fn float_to_half;
+} fa_family_table;
+
+/* The family table in use; filled by fa_dispatch_init with fa_kernels. */
+extern fa_family_table fa_family;
+
+/* Lookups for the Cython layer, which does not see the table's layout:
+ * the number of kernels, the name of kernel k (NULL out of range), and the
+ * loop in use for kernel k and dtype (0: float32, 1: float64). */
+int fa_n_param_kernels(void);
+int fa_n_grad_kernels(void);
+const char *fa_param_kernel_name(int k);
+const char *fa_grad_kernel_name(int k);
+fa_param_fn fa_param_kernel(int k, int is_double);
+fa_grad_fn fa_grad_kernel(int k, int is_double);
+void fa_half_to_float(const void *h, float *f, ptrdiff_t n);
+void fa_float_to_half(const float *f, void *h, ptrdiff_t n);
+
 enum fa_isa { FA_ISA_BASELINE = 0, FA_ISA_AVX2 = 1, FA_ISA_AVX512 = 2 };
 
 /* The kernel table in use; filled by fa_dispatch_init. */

@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+import fastact
+
 from helpers import ACTIVATIONS, DTYPES, edge_values, max_ulp, ufunc
 from fastact import reference
 
@@ -20,26 +22,40 @@ def assert_matches_reference(y, x, name):
 
 
 @NAMES
-def test_is_a_numpy_ufunc_with_float32_and_float64_loops(name):
+def test_is_a_numpy_ufunc_with_float16_float32_and_float64_loops(name):
     f = ufunc(name)
     assert isinstance(f, np.ufunc)
     assert (f.nin, f.nout) == (1, 1)
-    assert f.types == ["f->f", "d->d"]
+    assert f.types == ["e->e", "f->f", "d->d"]
     assert f.__name__ == name
     assert name in f.__doc__
 
 
 @NAMES
 @pytest.mark.parametrize("in_dtype, out_dtype", [
-    (np.int64, np.float64), (np.int32, np.float64), (np.int8, np.float32),
-    (np.bool_, np.float32), (np.float16, np.float32), (np.uint16, np.float32),
+    (np.int64, np.float64), (np.int32, np.float64), (np.int16, np.float32),
+    (np.uint16, np.float32), (np.int8, np.float16), (np.bool_, np.float16),
 ])
 def test_other_inputs_follow_numpy_casting(name, in_dtype, out_dtype):
+    # the same loops NumPy's own float ufuncs (e, f, d) pick
     x = np.array([0, 1, 2, 3], dtype=in_dtype)
     y = ufunc(name)(x)
-    assert y.dtype == out_dtype
-    assert y.dtype == np.result_type(x.dtype, np.float32)
+    assert y.dtype == out_dtype == np.sin(x).dtype
     np.testing.assert_array_equal(y, ufunc(name)(x.astype(out_dtype)))
+
+
+@NAMES
+def test_float16_is_computed_in_float32_and_rounded_once(name):
+    # every float16 value: the float32 result rounded to float16
+    x = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
+    y = ufunc(name)(x)
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y, ufunc(name)(x.astype(np.float32)).astype(np.float16))
+    # strided and in threads (long contiguous) give the same bits
+    np.testing.assert_array_equal(ufunc(name)(x[::3]), y[::3])
+    big = np.tile(x[np.isfinite(x)], 8)
+    with fastact.num_threads(2):
+        np.testing.assert_array_equal(ufunc(name)(big), np.tile(y[np.isfinite(x)], 8))
 
 
 @NAMES

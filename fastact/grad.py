@@ -1,0 +1,119 @@
+"""Gradients of the activations: grad_input = grad_output * f'(.), as ufuncs
+(fastact._family), PyTorch's backward formulas.
+
+Each function takes grad_output and what the backward needs: the forward
+*output* y for sigmoid and tanh (as PyTorch saves it: y(1 - y), 1 - y^2),
+the forward *input* x for the others, and the forward's parameters with the
+same defaults.  dtypes, broadcasting and `out=` as for any ufunc (float16
+computed in float32).  Where x is NaN the gradient is NaN.  At the kinks of
+the piecewise-linear functions the choice is PyTorch's (relu'(0) = 0, ...).
+"""
+import numpy as np
+
+from fastact import _family
+from fastact.activations import _bounds, _number, _positive
+
+__all__ = [
+    "sigmoid", "tanh", "relu", "step", "softplus",
+    "leaky_relu", "elu", "selu", "celu", "silu", "swish", "mish", "softsign", "hardsigmoid",
+    "hardswish", "hardtanh", "relu6", "log_sigmoid", "threshold",
+]
+
+_G = _family.GRAD
+
+
+def sigmoid(grad_output, output, **kwargs):
+    """grad_output * y * (1 - y), from the forward output y = sigmoid(x)."""
+    return _G["sigmoid"](grad_output, output, **kwargs)
+
+
+def tanh(grad_output, output, **kwargs):
+    """grad_output * (1 - y^2), from the forward output y = tanh(x)."""
+    return _G["tanh"](grad_output, output, **kwargs)
+
+
+def relu(grad_output, x, **kwargs):
+    """grad_output where x > 0, else 0."""
+    return _G["relu"](grad_output, x, **kwargs)
+
+
+def step(grad_output, x, **kwargs):
+    """0: the step is flat wherever its derivative exists."""
+    return _G["step"](grad_output, x, **kwargs)
+
+
+def softplus(grad_output, x, beta=1.0, threshold=20.0, **kwargs):
+    """grad_output * sigmoid(beta * x), or grad_output where beta * x >
+    threshold (the backward of fastact.activations.softplus; threshold=inf
+    for fastact.softplus)."""
+    b, t = _positive("softplus", "beta", beta, finite=True), _number("threshold", threshold)
+    if np.ndim(b) == 0 and np.ndim(t) == 0 and b == 1.0 and t == np.inf:
+        return _G["softplus"](grad_output, x, **kwargs)
+    return _G["softplus_bt"](grad_output, x, b, t, **kwargs)
+
+
+def leaky_relu(grad_output, x, negative_slope=0.01, **kwargs):
+    return _G["leaky_relu"](grad_output, x, _number("negative_slope", negative_slope), **kwargs)
+
+
+def elu(grad_output, x, alpha=1.0, **kwargs):
+    """grad_output where x > 0, else grad_output * alpha * exp(x)."""
+    return _G["elu"](grad_output, x, _number("alpha", alpha), **kwargs)
+
+
+def selu(grad_output, x, **kwargs):
+    return _G["selu"](grad_output, x, **kwargs)
+
+
+def celu(grad_output, x, alpha=1.0, **kwargs):
+    """grad_output where x > 0, else grad_output * exp(x / alpha)."""
+    return _G["celu"](grad_output, x, _positive("celu", "alpha", alpha), **kwargs)
+
+
+def silu(grad_output, x, **kwargs):
+    """grad_output * s * (1 + x * (1 - s)), s = sigmoid(x)."""
+    return _G["silu"](grad_output, x, **kwargs)
+
+
+swish = silu
+
+
+def mish(grad_output, x, **kwargs):
+    """grad_output * (t + x * sigmoid(x) * (1 - t^2)), t = tanh(softplus(x))."""
+    return _G["mish"](grad_output, x, **kwargs)
+
+
+def softsign(grad_output, x, **kwargs):
+    """grad_output / (1 + |x|)^2."""
+    return _G["softsign"](grad_output, x, **kwargs)
+
+
+def hardsigmoid(grad_output, x, **kwargs):
+    """grad_output / 6 on (-3, 3), else 0."""
+    return _G["hardsigmoid"](grad_output, x, **kwargs)
+
+
+def hardswish(grad_output, x, **kwargs):
+    """0 for x < -3, grad_output for x > 3, else grad_output * (2x + 3) / 6."""
+    return _G["hardswish"](grad_output, x, **kwargs)
+
+
+def hardtanh(grad_output, x, min_val=-1.0, max_val=1.0, **kwargs):
+    """grad_output on (min_val, max_val), else 0."""
+    return _G["hardtanh"](grad_output, x, *_bounds(min_val, max_val), **kwargs)
+
+
+def relu6(grad_output, x, **kwargs):
+    """grad_output on (0, 6), else 0."""
+    return _G["relu6"](grad_output, x, **kwargs)
+
+
+def log_sigmoid(grad_output, x, **kwargs):
+    """grad_output * sigmoid(-x)."""
+    return _G["log_sigmoid"](grad_output, x, **kwargs)
+
+
+def threshold(grad_output, x, threshold, value=0.0, **kwargs):
+    """grad_output where x > threshold, else 0 (value, the forward's
+    replacement, does not enter the gradient)."""
+    return _G["threshold"](grad_output, x, _number("threshold", threshold), 0.0, **kwargs)

@@ -1,0 +1,408 @@
+/*
+ * fastact_family.h -- the modern activations, the gradients of every
+ * activation, and float16 <-> float32 conversion.
+ *
+ * Same rules as fastact_math.h (branch-free, vectorizable, no libm): each
+ * function of x and up to two parameters p[0], p[1] (doubles, PyTorch's
+ * meaning) exists for double; float32 evaluates the double function on the
+ * widened input and rounds once, so its error is the double function's
+ * relative error (< 2^-45 here) plus half an ULP: every float32 result is
+ * within 0.5 ULP + 2^-21 ULP of the exact one, nearly always correctly
+ * rounded.  float16 goes through float32 (the ufunc loops convert blocks).
+ *
+ * Gradients take grad_output g and the input x -- or, where PyTorch does
+ * and it is cheaper and as accurate, the forward output y (sigmoid, tanh) --
+ * and return g * f'(.).
+ *
+ * float64 accuracy (max ULP, measured by tests/test_family.py on 1e6
+ * random inputs plus the edge values, and asserted there): see FA_FAMILY
+ * bounds in tests/helpers.py and the README table.
+ */
+#ifndef FASTACT_FAMILY_H
+#define FASTACT_FAMILY_H
+
+#include <math.h>      /* INFINITY */
+
+#include "fastact_math.h"
+
+/* ------------------------------------------------------------------------
+ * float16, bit-exact and branch-free (the same on every ISA).
+ * half -> float is exact: the half's bits shifted into a float's place, then
+ * scaled by 2^112 (exact, subnormal halves included); inf and NaN get the
+ * float's all-ones exponent.
+ * float -> half rounds to nearest even: overflow gives inf, NaN a quiet
+ * NaN; subnormal halves round by one float addition of 0.5 (whose ULP is
+ * the half subnormal's); normal ones by adding the rounding bias to the bits
+ * (after F. Giesen's float_to_half_fast3_rtne).
+ * ------------------------------------------------------------------------ */
+static inline float fa_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t em = h & 0x7fffu;
+    uint32_t r = fa_bits_f32(fa_from_bits_f32(em << 13) * 0x1p112f);
+    r = (em >= 0x7c00u) ? (r | 0x7f800000u) : r;
+    return fa_from_bits_f32(r | sign);
+}
+
+static inline uint16_t fa_f32_to_f16(float f)
+{
+    uint32_t x = fa_bits_f32(f);
+    uint32_t sign = x & 0x80000000u;
+    x ^= sign;
+    uint32_t big = (x > 0x7f800000u) ? 0x7e00u : 0x7c00u;              /* NaN, or inf */
+    uint32_t tiny = fa_bits_f32(fa_from_bits_f32(x) + 0.5f) - 0x3f000000u;
+    uint32_t normal = (x + 0xc8000fffu + ((x >> 13) & 1u)) >> 13;        /* rebias -112, round */
+    uint32_t o = (x >= 0x47800000u) ? big : ((x < 0x38800000u) ? tiny : normal);
+    return (uint16_t)(o | (sign >> 16));
+}
+
+/* a * e^x for x <= 0, rounded as the product of a and one accurate e^x:
+ * e^x = 2^k * p, and a * p is scaled by 2^k in two exact halves, so that a
+ * subnormal result is rounded once from the normal a * p (a * e^x with e^x
+ * already subnormal would keep only its few bits).  Below -800 the result
+ * is +-0 (exact for |a| < 2^100; the callers' a are x or 1 + x there, whose
+ * product with e^x vanishes). */
+static inline double fa_mul_exp_nonpos_f64(double a, double x)
+{
+    int64_t k;
+    double xc = (x < -800.0) ? -800.0 : x;
+    double r = fa_reduce_ln2_f64(xc, &k);
+    double p = 1.0 + (r + fa_expm1_tail_f64(r));
+    int64_t k1 = k >> 1;
+    double y = ((a * p) * fa_pow2_f64(k1)) * fa_pow2_f64(k - k1);
+    return (x < -800.0) ? a * 0.0 : y;
+}
+
+/* Below this, 1 / (1 + e^x) is 1 to double precision (e^-37 < 2^-53): x *
+ * sigmoid(x), mish and their gradients reduce to a * e^x. */
+#define FA_TAIL_X (-37.0)
+
+/* ------------------------------------------------------------------------
+ * Forward, float64.  p: the parameters (unused ones ignored).
+ * ------------------------------------------------------------------------ */
+
+/* x > 0 ? x : slope * x (one rounding); NaN stays NaN. */
+static inline double fa_leaky_relu_f64(double x, const double *p)
+{
+    return (x > 0.0) ? x : x * p[0];
+}
+
+/* alpha * expm1(x) for x <= 0, from the hi + lo expm1: one rounding of the
+ * product plus the low part, <= 1 ULP. */
+static inline double fa_alpha_expm1_nonpos(double x, double alpha, double alpha_lo)
+{
+    double lo, hi = fa_expm1_nonpos_hilo_f64((x < 0.0) ? x : 0.0, &lo);
+    return FA_FMA(alpha, hi, FA_FMA(alpha_lo, hi, alpha * lo));
+}
+
+/* elu: x > 0 ? x : alpha * (e^x - 1). */
+static inline double fa_elu_f64(double x, const double *p)
+{
+    double neg = fa_alpha_expm1_nonpos(x, p[0], 0.0);
+    return (x > 0.0) ? x : ((x != x) ? x : neg);
+}
+
+/* celu: max(0, x) + min(0, alpha * (e^(x/alpha) - 1)), alpha != 0 (checked
+ * by the caller): x > 0 ? x : alpha * expm1(x / alpha). */
+static inline double fa_celu_f64(double x, const double *p)
+{
+    double neg = fa_alpha_expm1_nonpos(x / p[0], p[0], 0.0);
+    return (x > 0.0) ? x : ((x != x) ? x : neg);
+}
+
+/* selu: scale * (x > 0 ? x : alpha * (e^x - 1)), Klambauer et al.'s
+ * constants (scale 1.0507009873554804934, alpha 1.6732632423543772848),
+ * scale and scale * alpha each carried as hi + lo doubles (mpmath). */
+#define FA_SELU_SCALE_HI 0x1.0cfabd6a91132p+0
+#define FA_SELU_SCALE_LO 0x1.6fc7d272f2695p-55
+#define FA_SELU_SA_HI 0x1.c212cc640f031p+0          /* scale * alpha */
+#define FA_SELU_SA_LO 0x1.05161b045a1fep-56
+static inline double fa_selu_f64(double x, const double *p)
+{
+    (void)p;
+    double neg = fa_alpha_expm1_nonpos(x, FA_SELU_SA_HI, FA_SELU_SA_LO);
+    double pos = FA_FMA(FA_SELU_SCALE_HI, x, FA_SELU_SCALE_LO * x);
+    return (x > 0.0) ? pos : ((x != x) ? x : neg);
+}
+
+/* silu (swish): x * sigmoid(x); tiny for very negative x, never NaN for
+ * finite x (the sigmoid is 0, not inf * 0). */
+static inline double fa_silu_f64(double x, const double *p)
+{
+    (void)p;
+    double y = (x < FA_TAIL_X) ? fa_mul_exp_nonpos_f64(x, x) : x * fa_sigmoid_f64(x);
+    return (x == -INFINITY) ? -0.0 : y;                /* the limit, not -inf * 0 */
+}
+
+/* mish: x * tanh(softplus(x)) without the two transcendental steps:
+ * with u = e^x, tanh(log(1 + u)) = n / d, n = u(u + 2), d = n + 2; for x > 0
+ * written in v = e^-x as n = 1 + 2v, d = n + 2v^2, so nothing overflows.
+ * Returns t = n / d and *d_minus_n = d - n (2 or 2v^2, for the gradient). */
+static inline double fa_tanh_softplus_f64(double x, double *d_minus_n, double *d_out)
+{
+    double e = fa_exp_nonpos_f64(-fa_abs_f64(x));
+    double pos_n = 1.0 + 2.0 * e, neg_n = e * (e + 2.0);
+    double n = (x > 0.0) ? pos_n : neg_n;
+    double dmn = (x > 0.0) ? 2.0 * e * e : 2.0;
+    double d = n + dmn;
+    *d_minus_n = dmn;
+    *d_out = d;
+    return n / d;
+}
+
+static inline double fa_mish_f64(double x, const double *p)
+{
+    (void)p;
+    double dmn, d;
+    double y = (x < FA_TAIL_X) ? fa_mul_exp_nonpos_f64(x, x) : x * fa_tanh_softplus_f64(x, &dmn, &d);
+    return (x == -INFINITY) ? -0.0 : y;
+}
+
+/* softsign: x / (1 + |x|); 1 + |x| is carried as hi + lo (TwoSum) and the
+ * quotient corrected by its residual. */
+static inline double fa_softsign_f64(double x, const double *p)
+{
+    (void)p;
+    double a = fa_abs_f64(x);
+    double d = 1.0 + a;
+    double bv = d - 1.0;
+    double d_lo = (1.0 - (d - bv)) + (a - bv);
+    double y = x / d;
+    double r = fa_residual_f64(x, y, d) - y * d_lo;
+    y = y + r / d;
+    return (a == a && a > 1e300) ? fa_with_sign_f64(1.0, x) : y;     /* inf / inf */
+}
+
+/* hardsigmoid: 0 for x <= -3, 1 for x >= 3, else x/6 + 1/2 = (x + 3) / 6,
+ * with x + 3 as hi + lo and the quotient corrected: nearly correctly rounded. */
+static inline double fa_hardsigmoid_f64(double x, const double *p)
+{
+    (void)p;
+    double t = x + 3.0;
+    double bv = t - x;
+    double t_lo = (x - (t - bv)) + (3.0 - bv);
+    double y = t / 6.0;
+    y = y + (fa_residual_f64(t, y, 6.0) + t_lo) / 6.0;
+    y = (x <= -3.0) ? 0.0 : y;
+    return (x >= 3.0) ? 1.0 : y;
+}
+
+/* hardswish: 0 for x <= -3, x for x >= 3, else x * (x + 3) / 6. */
+static inline double fa_hardswish_f64(double x, const double *p)
+{
+    double y = x * fa_hardsigmoid_f64(x, p);
+    y = (x <= -3.0) ? 0.0 : y;
+    return (x >= 3.0) ? x : y;
+}
+
+/* hardtanh: clamp to [min_val, max_val]; NaN stays NaN. */
+static inline double fa_hardtanh_f64(double x, const double *p)
+{
+    double r = (x < p[0]) ? p[0] : x;
+    return (r > p[1]) ? p[1] : r;
+}
+
+/* relu6: clamp to [0, 6] (relu6(-0) = +0, as relu). */
+static inline double fa_relu6_f64(double x, const double *p)
+{
+    (void)p;
+    double r = (x < 0.0) ? 0.0 : x;
+    r = (r > 6.0) ? 6.0 : r;
+    return r + 0.0;
+}
+
+/* log_sigmoid: log(1 / (1 + e^-x)) = -softplus(-x). */
+static inline double fa_log_sigmoid_f64(double x, const double *p)
+{
+    (void)p;
+    return -fa_softplus_f64(-x);
+}
+
+/* threshold: x > threshold ? x : value (NaN stays NaN, as PyTorch's
+ * x <= threshold ? value : x). */
+static inline double fa_threshold_f64(double x, const double *p)
+{
+    return (x <= p[0]) ? p[1] : x;
+}
+
+/* softplus with PyTorch's beta and threshold: x where beta * x > threshold,
+ * else softplus(beta * x) / beta.  beta > 0 (checked by the caller).
+ * beta * x is carried as hi + lo (an FMA): for very negative products the
+ * rounding of beta * x alone would cost |beta * x| ULP of the result, since
+ * softplus(u) ~ e^u there; softplus(hi + lo) = softplus(hi) + lo * sigmoid(hi). */
+static inline double fa_softplus_bt_f64(double x, const double *p)
+{
+    double bx = p[0] * x;
+    double bx_lo = FA_FMA(p[0], x, -bx);
+    bx_lo = (bx - bx == 0.0) ? bx_lo : 0.0;        /* bx infinite: no low part */
+    double sp = FA_FMA(bx_lo, fa_sigmoid_f64(bx), fa_softplus_f64(bx));
+    double y = sp / p[0];
+    return (bx > p[1]) ? x : y;
+}
+
+/* ------------------------------------------------------------------------
+ * Gradients, float64: g * f'(in), `in` being x, or y = f(x) where noted.
+ * ------------------------------------------------------------------------ */
+
+/* sigmoid, from y: g * y * (1 - y). */
+static inline double fa_grad_sigmoid_f64(double g, double y, const double *p)
+{
+    (void)p;
+    return g * (y * (1.0 - y));
+}
+
+/* tanh, from y: g * (1 - y^2) = g * (1 - y)(1 + y) (no cancellation near 1). */
+static inline double fa_grad_tanh_f64(double g, double y, const double *p)
+{
+    (void)p;
+    return g * ((1.0 - y) * (1.0 + y));
+}
+
+/* softplus (beta = 1): g * sigmoid(x). */
+static inline double fa_grad_softplus_f64(double g, double x, const double *p)
+{
+    (void)p;
+    return g * fa_sigmoid_f64(x);
+}
+
+/* relu: g where x > 0, else 0 (PyTorch's subgradient 0 at 0). */
+static inline double fa_grad_relu_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double r = (x > 0.0) ? g : 0.0;
+    return (x != x) ? x : r;
+}
+
+/* step: 0 everywhere (its derivative is 0 where it exists, as PyTorch's
+ * heaviside has no gradient); NaN stays NaN. */
+static inline double fa_grad_step_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double r = g * 0.0;
+    return (x != x) ? x : r;
+}
+
+static inline double fa_grad_leaky_relu_f64(double g, double x, const double *p)
+{
+    double r = (x > 0.0) ? g : g * p[0];
+    return (x != x) ? x : r;
+}
+
+/* elu: g for x > 0, else g * alpha * e^x. */
+static inline double fa_grad_elu_f64(double g, double x, const double *p)
+{
+    double r = (x > 0.0) ? g : g * fa_mul_exp_nonpos_f64(p[0], (x < 0.0) ? x : 0.0);
+    return (x != x) ? x : r;
+}
+
+/* celu: g for x > 0, else g * e^(x / alpha), x / alpha carried as hi + lo
+ * (its rounding alone would cost |x / alpha| ULP of e^(x / alpha)). */
+static inline double fa_grad_celu_f64(double g, double x, const double *p)
+{
+    double u = x / p[0];
+    double u_lo = FA_FMA(-u, p[0], x) / p[0];
+    u_lo = (u - u == 0.0) ? u_lo : 0.0;
+    double e = fa_exp_nonpos_f64((u < 0.0) ? u : 0.0);
+    double r = (x > 0.0) ? g : g * FA_FMA(e, u_lo, e);
+    return (x != x) ? x : r;
+}
+
+static inline double fa_grad_selu_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double r = (x > 0.0) ? g * FA_SELU_SCALE_HI
+                         : g * fa_mul_exp_nonpos_f64(FA_SELU_SA_HI, (x < 0.0) ? x : 0.0);
+    return (x != x) ? x : r;
+}
+
+/* silu: g * s * (1 + x * (1 - s)), s = sigmoid(x); below FA_TAIL_X it is
+ * g * (1 + x) * e^x. */
+static inline double fa_grad_silu_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double s = fa_sigmoid_f64(x);
+    double sn = fa_sigmoid_f64(-x);                    /* 1 - s, accurately */
+    double tail = fa_mul_exp_nonpos_f64(1.0 + x, x);
+    double r = (x < FA_TAIL_X) ? g * tail : g * (s * FA_FMA(x, sn, 1.0));
+    return (x == -INFINITY) ? g * 0.0 : r;
+}
+
+/* mish: d/dx x tanh(sp(x)) = t + x * sigmoid(x) * (1 - t^2), t = n / d,
+ * 1 - t^2 = (d - n)(d + n) / d^2 with d - n exact enough (2 or 2v^2). */
+static inline double fa_grad_mish_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double dmn, d;
+    double t = fa_tanh_softplus_f64(x, &dmn, &d);
+    double one_minus_t2 = (dmn / d) * ((2.0 * d - dmn) / d);
+    double tail = fa_mul_exp_nonpos_f64(1.0 + x, x);    /* t ~ e^x there, as silu */
+    double r = (x < FA_TAIL_X) ? g * tail : g * FA_FMA(x * fa_sigmoid_f64(x), one_minus_t2, t);
+    return (x == -INFINITY) ? g * 0.0 : r;
+}
+
+/* softsign: g / (1 + |x|)^2. */
+static inline double fa_grad_softsign_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double d = 1.0 + fa_abs_f64(x);
+    return g / (d * d);
+}
+
+/* hardsigmoid: g / 6 on (-3, 3), else 0. */
+static inline double fa_grad_hardsigmoid_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double r = (x > -3.0 && x < 3.0) ? g / 6.0 : 0.0;
+    return (x != x) ? x : r;
+}
+
+/* hardswish: 0 for x < -3, g for x > 3, else g * (2x + 3) / 6 (PyTorch's
+ * choice at the edges: x = -3 gives g * -1/2, x = 3 gives g * 3/2). */
+static inline double fa_grad_hardswish_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double r = (x < -3.0) ? 0.0 : ((x > 3.0) ? g : g * ((2.0 * x + 3.0) / 6.0));
+    return (x != x) ? x : r;
+}
+
+/* hardtanh: g inside (min_val, max_val), else 0 (PyTorch: 0 at the edges). */
+static inline double fa_grad_hardtanh_f64(double g, double x, const double *p)
+{
+    double r = (x > p[0] && x < p[1]) ? g : 0.0;
+    return (x != x) ? x : r;
+}
+
+static inline double fa_grad_relu6_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double r = (x > 0.0 && x < 6.0) ? g : 0.0;
+    return (x != x) ? x : r;
+}
+
+/* log_sigmoid: g * sigmoid(-x). */
+static inline double fa_grad_log_sigmoid_f64(double g, double x, const double *p)
+{
+    (void)p;
+    return g * fa_sigmoid_f64(-x);
+}
+
+/* threshold: g where x > threshold, else 0. */
+static inline double fa_grad_threshold_f64(double g, double x, const double *p)
+{
+    double r = (x <= p[0]) ? 0.0 : g;
+    return (x != x) ? x : r;
+}
+
+/* softplus with beta and threshold: g where beta * x > threshold, else
+ * g * sigmoid(beta * x). */
+static inline double fa_grad_softplus_bt_f64(double g, double x, const double *p)
+{
+    double bx = p[0] * x;
+    double bx_lo = FA_FMA(p[0], x, -bx);            /* as in fa_softplus_bt_f64 */
+    bx_lo = (bx - bx == 0.0) ? bx_lo : 0.0;
+    double s = fa_sigmoid_f64(bx);
+    s = FA_FMA(bx_lo * s, fa_sigmoid_f64(-bx), s);
+    return (bx > p[1]) ? g : g * s;
+}
+
+#endif /* FASTACT_FAMILY_H */

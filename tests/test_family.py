@@ -1,0 +1,211 @@
+"""The modern activations (fastact.activations) and the gradients
+(fastact.grad): against fastact.reference in ULP, at the edge values, in
+every layout, with float16, and against a central finite difference."""
+import numpy as np
+import pytest
+
+import fastact
+from fastact import activations as A
+from fastact import grad as G
+from fastact import reference
+from helpers import edge_values, random_inputs, ulp_error_vs
+
+DTYPES = [np.float32, np.float64]
+DTYPE = pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+
+# name -> (the public function, the reference kernel, parameter sets to try)
+FORWARD = {
+    "leaky_relu": (A.leaky_relu, "leaky_relu", [(0.01,), (0.2,), (-1.5,)]),
+    "elu": (A.elu, "elu", [(1.0,), (0.3,), (2.5,)]),
+    "celu": (A.celu, "celu", [(1.0,), (0.3,), (2.5,)]),
+    "selu": (A.selu, "selu", [()]),
+    "silu": (A.silu, "silu", [()]),
+    "mish": (A.mish, "mish", [()]),
+    "softsign": (A.softsign, "softsign", [()]),
+    "hardsigmoid": (A.hardsigmoid, "hardsigmoid", [()]),
+    "hardswish": (A.hardswish, "hardswish", [()]),
+    "hardtanh": (A.hardtanh, "hardtanh", [(-1.0, 1.0), (-0.5, 2.0), (0.0, 0.0)]),
+    "relu6": (A.relu6, "relu6", [()]),
+    "log_sigmoid": (A.log_sigmoid, "log_sigmoid", [()]),
+    "threshold": (A.threshold, "threshold", [(0.0, 0.0), (1.0, -2.0)]),
+    "softplus": (A.softplus, "softplus_bt", [(1.0, 20.0), (0.5, 20.0), (3.0, 5.0), (1e-3, 20.0)]),
+}
+
+# Max ULP asserted (float32, float64): float32 evaluates the float64
+# function and rounds once; the piecewise-linear ones are exact.
+BOUND = {
+    "leaky_relu": (0.5, 0.5), "elu": (0.51, 1.0), "celu": (0.51, 1.5), "selu": (0.51, 1.5),
+    "silu": (0.51, 2.0), "mish": (0.51, 4.0), "softsign": (0.51, 1.0),
+    "hardsigmoid": (0.51, 1.0), "hardswish": (0.51, 1.5), "hardtanh": (0.0, 0.0),
+    "relu6": (0.0, 0.0), "log_sigmoid": (0.51, 2.0), "threshold": (0.0, 0.0),
+    "softplus": (0.51, 3.0),
+}
+
+# gradient name -> (public function, reference/ufunc kernel, parameter sets, from_output)
+BACKWARD = {
+    "sigmoid": (G.sigmoid, "sigmoid", [()], True),
+    "tanh": (G.tanh, "tanh", [()], True),
+    "relu": (G.relu, "relu", [()], False),
+    "step": (G.step, "step", [()], False),
+    "softplus": (G.softplus, "softplus_bt", [(1.0, 20.0), (0.5, 20.0), (2.0, 5.0)], False),
+    **{name: (getattr(G, name), kernel, params, False)
+       for name, (_, kernel, params) in FORWARD.items() if name != "softplus"},
+}
+
+
+def inputs(dtype, n=100_000, seed=0):
+    return np.concatenate([random_inputs(dtype, n, seed=seed), edge_values(dtype),
+                           np.linspace(-8, 8, 4001).astype(dtype)])
+
+
+def forward_args(name, params):
+    """Keyword form of the params for the public function."""
+    if name == "threshold":
+        return params, {}
+    keys = {"leaky_relu": ("negative_slope",), "elu": ("alpha",), "celu": ("alpha",),
+            "hardtanh": ("min_val", "max_val"), "softplus": ("beta", "threshold")}.get(name, ())
+    return (), dict(zip(keys, params))
+
+
+@DTYPE
+@pytest.mark.parametrize("name", list(FORWARD))
+def test_forward_matches_the_reference_within_its_bound(name, dtype):
+    fn, kernel, param_sets = FORWARD[name]
+    x = inputs(dtype)
+    for params in param_sets:
+        args, kwargs = forward_args(name, params)
+        y = fn(x, *args, **kwargs)
+        assert y.dtype == dtype and y.shape == x.shape
+        exact = reference.FAMILY[kernel](x, *params, exact_wide=True)
+        err = ulp_error_vs(y, exact)
+        worst = int(np.argmax(err))
+        assert err[worst] <= BOUND[name][DTYPES.index(dtype)], (params, x[worst], y[worst], exact[worst])
+
+
+@DTYPE
+@pytest.mark.parametrize("name", list(BACKWARD))
+def test_gradient_matches_the_reference(name, dtype):
+    fn, kernel, param_sets, from_output = BACKWARD[name]
+    x = inputs(dtype, 20_000, seed=1)
+    rng = np.random.default_rng(2)
+    g = rng.uniform(-2, 2, x.size).astype(dtype)
+    if from_output:
+        x = getattr(fastact, name)(x)     # the saved output
+    for params in param_sets:
+        args, kwargs = forward_args(name, params)
+        got = fn(g, x, *args, **kwargs)
+        assert got.dtype == dtype
+        exact = reference.GRAD[kernel](g, x, *params, exact_wide=True)
+        err = ulp_error_vs(got, exact)
+        # Products of a few accurate factors: within 1 ULP (float32) or 4
+        # (float64) -- except where the derivative passes through 0 (silu
+        # near -1.28, mish near -1.19), whose sum cancels: there the error
+        # is held to a few units of the terms' size, eps * |g| * (1 + |x|).
+        with np.errstate(invalid="ignore", over="ignore"):
+            scale = 8 * np.finfo(dtype).eps * np.abs(g.astype(np.float64)) * (1 + np.abs(x.astype(np.float64)))
+            near = np.abs(got.astype(np.float64) - exact.astype(np.float64)) <= scale
+        bad = (err > (1.0 if dtype == np.float32 else 4.0)) & ~near
+        worst = int(np.argmax(np.where(bad, err, 0)))
+        assert not bad.any(), (params, x[worst], got[worst], exact[worst], err[worst])
+
+
+SMOOTH = ["elu", "celu", "selu", "silu", "mish", "softsign", "hardsigmoid", "hardswish",
+          "leaky_relu", "log_sigmoid", "softplus"]
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+def test_gradient_agrees_with_a_central_finite_difference(name):
+    fn, kernel, param_sets = FORWARD[name]
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-6, 6, 2000)
+    x = x[np.abs(x) > 1e-3]
+    if name in ("hardsigmoid", "hardswish"):
+        x = x[np.abs(np.abs(x) - 3) > 1e-3]           # away from the kinks
+    for params in param_sets:
+        args, kwargs = forward_args(name, params)
+        h = 1e-6 * np.maximum(1.0, np.abs(x))
+        fd = (fn(x + h, *args, **kwargs) - fn(x - h, *args, **kwargs)) / (2 * h)
+        back = BACKWARD[name][0](np.ones_like(x), x, *args, **kwargs)
+        np.testing.assert_allclose(back, fd, rtol=1e-6, atol=1e-9, err_msg=str(params))
+
+
+@pytest.mark.parametrize("name", list(FORWARD))
+def test_float16_is_the_float32_result_rounded(name):
+    fn, _, param_sets = FORWARD[name]
+    args, kwargs = forward_args(name, param_sets[0])
+    x = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
+    y = fn(x, *args, **kwargs)
+    assert y.dtype == np.float16
+    with np.errstate(over="ignore"):       # float32 results beyond float16's range -> inf
+        np.testing.assert_array_equal(y, fn(x.astype(np.float32), *args, **kwargs).astype(np.float16))
+    g = np.full(x.shape, 0.5, dtype=np.float16)
+    gb = BACKWARD[name if name in BACKWARD else "softplus"][0]
+    d = gb(g, x, *args, **kwargs)
+    assert d.dtype == np.float16
+    np.testing.assert_array_equal(d, gb(g.astype(np.float32), x.astype(np.float32), *args, **kwargs)
+                                  .astype(np.float16))
+
+
+@DTYPE
+@pytest.mark.parametrize("name", list(FORWARD))
+def test_every_layout_and_thread_count_gives_the_same_bits(name, dtype):
+    fn, _, param_sets = FORWARD[name]
+    args, kwargs = forward_args(name, param_sets[0])
+    x = inputs(dtype, 20_000, seed=4)
+    with fastact.num_threads(1):
+        ref = fn(x, *args, **kwargs)
+    with fastact.num_threads(2):
+        np.testing.assert_array_equal(fn(x, *args, **kwargs), ref)
+    np.testing.assert_array_equal(fn(x[::3], *args, **kwargs), ref[::3])
+    for start in range(5):                           # vector body against scalar tail
+        np.testing.assert_array_equal(fn(x[start:start + 7], *args, **kwargs), ref[start:start + 7])
+    m = x[: 200 * 50].reshape(200, 50)
+    np.testing.assert_array_equal(fn(np.asfortranarray(m), *args, **kwargs), ref[: 200 * 50].reshape(200, 50))
+    out = np.empty_like(x)
+    assert fn(x, *args, out=out, **kwargs) is out
+    np.testing.assert_array_equal(out, ref)
+    inplace = x.copy()
+    fn(inplace, *args, out=inplace, **kwargs)
+    np.testing.assert_array_equal(inplace, ref)
+    assert fn(x[:0], *args, **kwargs).shape == (0,)
+    scalar = fn(x.dtype.type(0.75), *args, **kwargs)
+    assert np.ndim(scalar) == 0 and scalar == fn(np.array([0.75], dtype), *args, **kwargs)[0]
+
+
+def test_array_valued_parameters_broadcast_like_scalars():
+    x = np.linspace(-4, 4, 101)
+    alphas = np.array([0.5, 1.0, 2.0])[:, None]
+    y = A.elu(x, alphas)
+    assert y.shape == (3, 101)
+    for k, a in enumerate(alphas[:, 0]):
+        np.testing.assert_array_equal(y[k], A.elu(x, a))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: A.celu(1.0, alpha=0.0), ValueError, "celu: alpha must be a number > 0"),
+    (lambda: A.softplus(1.0, beta=0.0), ValueError, "softplus: beta must be a finite number > 0"),
+    (lambda: A.softplus(1.0, beta=-1.0), ValueError, "softplus: beta must be a finite number > 0"),
+    (lambda: A.hardtanh(1.0, min_val=2.0, max_val=1.0), ValueError, "min_val .* must not be greater"),
+    (lambda: A.leaky_relu(1.0, negative_slope=float("nan")), ValueError, "negative_slope must not be NaN"),
+    (lambda: A.elu(1.0, alpha="big"), TypeError, "alpha must be a real number"),
+    (lambda: G.celu(1.0, 1.0, alpha=-1.0), ValueError, "celu: alpha must be a number > 0"),
+])
+def test_bad_parameters_are_clear_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_pytorch_defaults_and_special_values():
+    assert A.leaky_relu(-1.0) == -0.01
+    assert A.hardtanh(5.0) == 1.0 and A.hardtanh(-5.0) == -1.0
+    assert A.relu6(7.0) == 6.0 and not np.signbit(A.relu6(-0.0))
+    assert A.softplus(25.0) == 25.0                      # threshold=20: x itself
+    assert A.softplus(25.0, threshold=np.inf) == fastact.softplus(25.0)
+    assert A.silu(-np.inf) == 0.0 and A.silu(np.inf) == np.inf
+    assert A.mish(-np.inf) == 0.0 and A.mish(np.inf) == np.inf
+    assert A.softsign(np.inf) == 1.0 and A.softsign(-np.inf) == -1.0
+    assert A.elu(-np.inf) == -1.0 and A.selu(-np.inf) == pytest.approx(-1.7580993408473766)
+    assert A.log_sigmoid(-1000.0) == -1000.0 and A.log_sigmoid(1000.0) == -0.0
+    assert A.swish is A.silu and G.swish is G.silu
+    for fn in (A.silu, A.mish, A.elu, A.softsign, A.hardswish, A.log_sigmoid):
+        assert np.isnan(fn(np.nan))
