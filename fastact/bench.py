@@ -321,7 +321,155 @@ def format_learners(result):
     return "\n".join(lines)
 
 
+# --- the modern family: forward and backward against PyTorch -----------------
+
+def _family_cases():
+    """name -> (fastact forward, fastact backward, torch forward, torch backward,
+    NumPy composition or None); the torch callables take tensors, the
+    backward ones (grad, x, y) through ATen's backward kernels (no autograd
+    graph), as PyTorch's own backward pass calls them."""
+    from fastact import activations as A, grad as G
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    F = torch.nn.functional if torch else None
+    aten = torch.ops.aten if torch else None
+    sa = 1.6732632423543772
+    ss = 1.0507009873554805
+    np_sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    cases = {
+        "leaky_relu": (lambda x, out: A.leaky_relu(x, out=out), lambda g, x, y, out: G.leaky_relu(g, x, out=out),
+                       lambda x: F.leaky_relu(x), lambda g, x, y: aten.leaky_relu_backward(g, x, 0.01, False),
+                       lambda x: np.where(x > 0, x, 0.01 * x)),
+        "elu": (lambda x, out: A.elu(x, out=out), lambda g, x, y, out: G.elu(g, x, out=out),
+                lambda x: F.elu(x), lambda g, x, y: aten.elu_backward(g, 1.0, 1, 1, False, x),
+                lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0)))),
+        "selu": (lambda x, out: A.selu(x, out=out), lambda g, x, y, out: G.selu(g, x, out=out),
+                 lambda x: F.selu(x), lambda g, x, y: aten.elu_backward(g, sa, ss, 1, False, x),
+                 lambda x: ss * np.where(x > 0, x, sa * np.expm1(np.minimum(x, 0)))),
+        "celu": (lambda x, out: A.celu(x, out=out), lambda g, x, y, out: G.celu(g, x, out=out),
+                 lambda x: F.celu(x), lambda g, x, y: aten.elu_backward(g, 1.0, 1, 1.0, False, x),
+                 None),
+        "silu": (lambda x, out: A.silu(x, out=out), lambda g, x, y, out: G.silu(g, x, out=out),
+                 lambda x: F.silu(x), lambda g, x, y: aten.silu_backward(g, x),
+                 lambda x: x * np_sig(x)),
+        "mish": (lambda x, out: A.mish(x, out=out), lambda g, x, y, out: G.mish(g, x, out=out),
+                 lambda x: F.mish(x), lambda g, x, y: aten.mish_backward(g, x),
+                 lambda x: x * np.tanh(np.logaddexp(0, x))),
+        "softsign": (lambda x, out: A.softsign(x, out=out), lambda g, x, y, out: G.softsign(g, x, out=out),
+                     lambda x: F.softsign(x), lambda g, x, y: g / (1 + x.abs()) ** 2,
+                     lambda x: x / (1 + np.abs(x))),
+        "hardsigmoid": (lambda x, out: A.hardsigmoid(x, out=out),
+                        lambda g, x, y, out: G.hardsigmoid(g, x, out=out),
+                        lambda x: F.hardsigmoid(x), lambda g, x, y: aten.hardsigmoid_backward(g, x),
+                        lambda x: np.clip(x / 6 + 0.5, 0, 1)),
+        "hardswish": (lambda x, out: A.hardswish(x, out=out), lambda g, x, y, out: G.hardswish(g, x, out=out),
+                      lambda x: F.hardswish(x), lambda g, x, y: aten.hardswish_backward(g, x),
+                      lambda x: x * np.clip(x / 6 + 0.5, 0, 1)),
+        "hardtanh": (lambda x, out: A.hardtanh(x, out=out), lambda g, x, y, out: G.hardtanh(g, x, out=out),
+                     lambda x: F.hardtanh(x), lambda g, x, y: aten.hardtanh_backward(g, x, -1.0, 1.0),
+                     lambda x: np.clip(x, -1, 1)),
+        "relu6": (lambda x, out: A.relu6(x, out=out), lambda g, x, y, out: G.relu6(g, x, out=out),
+                  lambda x: F.relu6(x), lambda g, x, y: aten.hardtanh_backward(g, x, 0.0, 6.0),
+                  lambda x: np.clip(x, 0, 6)),
+        "log_sigmoid": (lambda x, out: A.log_sigmoid(x, out=out),
+                        lambda g, x, y, out: G.log_sigmoid(g, x, out=out),
+                        lambda x: F.logsigmoid(x), lambda g, x, y: g * torch.sigmoid(-x),
+                        lambda x: -np.logaddexp(0, -x)),
+        "threshold": (lambda x, out: A.threshold(x, 0.5, 0.0, out=out),
+                      lambda g, x, y, out: G.threshold(g, x, 0.5, out=out),
+                      lambda x: F.threshold(x, 0.5, 0.0), lambda g, x, y: aten.threshold_backward(g, x, 0.5),
+                      lambda x: np.where(x > 0.5, x, 0.0)),
+        "softplus(beta=2)": (lambda x, out: A.softplus(x, beta=2.0, out=out),
+                             lambda g, x, y, out: G.softplus(g, x, beta=2.0, out=out),
+                             lambda x: F.softplus(x, beta=2.0),
+                             lambda g, x, y: aten.softplus_backward(g, x, 2.0, 20.0),
+                             lambda x: np.logaddexp(0, 2 * x) / 2),
+        "sigmoid": (lambda x, out: fastact.sigmoid(x, out=out), lambda g, x, y, out: G.sigmoid(g, y, out=out),
+                    lambda x: torch.sigmoid(x), lambda g, x, y: aten.sigmoid_backward(g, y), np_sig),
+        "tanh": (lambda x, out: fastact.tanh(x, out=out), lambda g, x, y, out: G.tanh(g, y, out=out),
+                 lambda x: torch.tanh(x), lambda g, x, y: aten.tanh_backward(g, y), np.tanh),
+        "relu": (lambda x, out: fastact.relu(x, out=out), lambda g, x, y, out: G.relu(g, x, out=out),
+                 lambda x: torch.relu(x), lambda g, x, y: aten.threshold_backward(g, x, 0.0),
+                 lambda x: np.maximum(x, 0)),
+    }
+    return cases, torch
+
+
+def run_family(n=1_000_000, dtype="float32", n_threads=None, functions=None, progress=None):
+    """Melem/s of every family function and gradient, fastact (out=) against
+    PyTorch (allocating, as its functional API does) and the NumPy
+    composition, at one size, in one run."""
+    progress = progress or sys.stderr
+    cases, torch = _family_cases()
+    n_threads = n_threads or fastact.get_num_threads()
+    restore = []
+    if torch is not None:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(n_threads)
+        restore.append(lambda: torch.set_num_threads(previous))
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-8, 8, n).astype(dtype)
+    g = rng.uniform(-1, 1, n).astype(dtype)
+    out = np.empty_like(x)
+    rows = []
+    try:
+        with fastact.num_threads(n_threads):
+            copy_s = best_seconds(lambda: _copy(x, out=out))
+            for name, (fwd, bwd, tf, tb, comp) in cases.items():
+                if functions and name not in functions:
+                    continue
+                print("[family] %s" % name, file=progress, flush=True)
+                y = fwd(x, None)
+                row = {"function": name, "n": n, "dtype": dtype, "copy_s": copy_s,
+                       "fastact_forward_s": best_seconds(lambda: fwd(x, out)),
+                       "fastact_backward_s": best_seconds(lambda: bwd(g, x, y, out))}
+                if comp is not None:
+                    with np.errstate(all="ignore"):
+                        row["numpy_forward_s"] = best_seconds(lambda: comp(x))
+                if torch is not None:
+                    xt, gt = torch.from_numpy(x), torch.from_numpy(g)
+                    yt = tf(xt)
+                    row["torch_forward_s"] = best_seconds(lambda: tf(xt))
+                    row["torch_backward_s"] = best_seconds(lambda: tb(gt, xt, yt))
+                rows.append(row)
+    finally:
+        for undo in restore:
+            undo()
+    return {"rows": rows, "threads": n_threads,
+            "notes": [] if torch is not None else ["PyTorch not installed: its columns are skipped"]}
+
+
+def format_family(result):
+    lines = ["family, %d thread(s), Melem/s (fastact with out=, PyTorch allocating); "
+             "'x' columns: fastact / PyTorch" % result["threads"],
+             "%18s %8s %10s %9s %10s %10s %8s %11s %11s %8s" % (
+                 "function", "dtype", "n", "fwd", "torch fwd", "numpy fwd", "fwd x", "bwd",
+                 "torch bwd", "bwd x")]
+    for r in result["rows"]:
+        n = r["n"]
+        rate = lambda k: n / r[k] / 1e6 if k in r else None  # noqa: E731
+        cell = lambda v: "%.0f" % v if v else "-"  # noqa: E731
+        f, tf, nf = rate("fastact_forward_s"), rate("torch_forward_s"), rate("numpy_forward_s")
+        b, tb = rate("fastact_backward_s"), rate("torch_backward_s")
+        lines.append("%18s %8s %10.0e %9s %10s %10s %8s %11s %11s %8s" % (
+            r["function"], r["dtype"], n, cell(f), cell(tf), cell(nf),
+            "%.2fx" % (f / tf) if tf else "-", cell(b), cell(tb), "%.2fx" % (b / tb) if tb else "-"))
+    for note in result["notes"]:
+        lines.append("note: " + note)
+    return "\n".join(lines)
+
+
 def main(args):
+    if getattr(args, "family", False):
+        size = args.sizes[0] if args.sizes != DEFAULT_SIZES else 1_000_000
+        result = run_family(size, dtype=args.dtypes[0], n_threads=args.threads)
+        print(format_family(result))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=1)
+        return 0
     if args.learners:
         result = run_learners(args.rows, dtypes=args.dtypes, n_threads=args.threads)
         print(format_learners(result))

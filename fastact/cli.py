@@ -198,6 +198,9 @@ def main(argv=None):
                          help="threads for fastact and the threaded peers (default: fastact's)")
     p_bench.add_argument("--learners", action="store_true",
                          help="benchmark the perceptron and logistic regression against scikit-learn instead")
+    p_bench.add_argument("--family", action="store_true",
+                         help="benchmark the modern family and the gradients against PyTorch instead "
+                              "(the first of --sizes, default 1e6; the first of --dtypes)")
     p_bench.add_argument("--rows", type=_positive_int, default=200_000,
                          help="rows of the --learners data (default 200000, 100 features)")
     p_bench.add_argument("--json", metavar="FILE", help="write the raw results as JSON")
