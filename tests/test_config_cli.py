@@ -1,5 +1,6 @@
 """show_config(), the build switches it reports, and the command line."""
 import io
+import json
 import os
 import subprocess
 import sys
@@ -132,7 +133,6 @@ def test_bench_rejects_bad_arguments(argv, capsys):
 
 
 def test_bench_learners_section(capsys, tmp_path):
-    import json
     path = tmp_path / "learners.json"
     assert cli.main(["bench", "--learners", "--rows", "2000", "--dtypes", "float32",
                      "--json", str(path)]) == 0
@@ -143,3 +143,15 @@ def test_bench_learners_section(capsys, tmp_path):
     assert [r["task"] for r in rows] == ["logistic sgd", "perceptron", "logistic minibatch"]
     assert rows[0]["fastact_s_per_epoch"] > 0 and rows[0]["fastact_proba_s"] > 0
     assert 0.5 < rows[0]["fastact_accuracy"] <= 1.0
+
+
+def test_bench_family_section(capsys, tmp_path):
+    path = tmp_path / "family.json"
+    assert cli.main(["bench", "--family", "--sizes", "5000", "--dtypes", "float32",
+                     "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "family" in out and "mish" in out and "hardtanh" in out
+    result = json.loads(path.read_text())
+    rows = {r["function"]: r for r in result["rows"]}
+    assert len(rows) == 17 and rows["silu"]["n"] == 5000
+    assert all(r["fastact_forward_s"] > 0 and r["fastact_backward_s"] > 0 for r in rows.values())

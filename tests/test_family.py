@@ -204,6 +204,7 @@ def test_pytorch_defaults_and_special_values():
     assert A.silu(-np.inf) == 0.0 and A.silu(np.inf) == np.inf
     assert A.mish(-np.inf) == 0.0 and A.mish(np.inf) == np.inf
     assert A.softsign(np.inf) == 1.0 and A.softsign(-np.inf) == -1.0
+    assert A.hardswish(-np.inf) == 0.0 and A.hardswish(np.inf) == np.inf
     assert A.elu(-np.inf) == -1.0 and A.selu(-np.inf) == pytest.approx(-1.7580993408473766)
     assert A.log_sigmoid(-1000.0) == -1000.0 and A.log_sigmoid(1000.0) == -0.0
     assert A.swish is A.silu and G.swish is G.silu
