@@ -122,7 +122,7 @@ const fa_kernel_table FA_CAT(fa_kernels, FA_ISA_SUFFIX) = {
         const double q[2] = {p[0], p[1]};                                     \
         _Pragma("omp simd")                                                   \
         for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            y[i] = (float)fa_##name##_f64((double)x[i], q);                   \
+            y[i] = (float)fa_##name##_f32d((double)x[i], q);                  \
         }                                                                     \
     }                                                                         \
     static void FA_LOCAL(p_##name##_f64)(const void *xv, void *yv, ptrdiff_t n, \
