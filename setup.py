@@ -11,6 +11,7 @@ This file is the only build logic.  It
 FASTACT_DEBUG=1 builds with Cython's boundscheck on, for the tests.
 """
 import os
+import sys
 import platform
 import shutil
 import tempfile
@@ -205,6 +206,7 @@ def extension(name, sources, uses_numpy=False):
     return Extension(
         name,
         sources=sources,
+        libraries=[] if sys.platform == "win32" else ["m"],   # erfc, exp of the gelu loops
         include_dirs=[SRC] + ([np.get_include()] if uses_numpy else []),
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")] if uses_numpy else [],
     )
@@ -218,6 +220,7 @@ extensions = [
               uses_numpy=True),
     extension("fastact._family", ["fastact/_family.pyx", os.path.join(SRC, "fastact_dispatch.c")],
               uses_numpy=True),
+    extension("fastact._softmax", ["fastact/_softmax.pyx"], uses_numpy=True),
 ]
 
 debug = env_flag("FASTACT_DEBUG") == "1"

@@ -13,15 +13,16 @@ except ModuleNotFoundError as exc:  # pragma: no cover - only without a build
 
 from fastact._config import show_config
 from fastact import activations, grad
-from fastact.activations import (celu, elu, hardsigmoid, hardswish, hardtanh, leaky_relu,
-                                 log_sigmoid, mish, relu6, selu, silu, softsign, swish, threshold)
+from fastact.activations import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu,
+                                 log_sigmoid, log_softmax, mish, relu6, selu, silu, softmax,
+                                 softsign, swish, tanhshrink, threshold)
 
 __all__ = [
     "__version__",
     "sigmoid", "step", "tanh", "relu", "softplus",
     "leaky_relu", "elu", "selu", "celu", "silu", "swish", "mish", "softsign", "hardsigmoid",
-    "hardswish", "hardtanh", "relu6", "log_sigmoid", "threshold",
-    "activations", "grad",
+    "hardswish", "hardtanh", "relu6", "log_sigmoid", "threshold", "softmax", "log_softmax",
+    "gelu", "tanhshrink", "activations", "grad",
     "get_num_threads", "set_num_threads", "num_threads",
     "show_config",
 ]

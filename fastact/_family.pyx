@@ -193,6 +193,7 @@ PARAMS = {
     "silu": (), "mish": (), "softsign": (), "hardsigmoid": (), "hardswish": (),
     "hardtanh": ("min_val", "max_val"), "relu6": (), "log_sigmoid": (),
     "threshold": ("threshold", "value"), "softplus_bt": ("beta", "threshold"),
+    "gelu": (), "gelu_tanh": (), "tanhshrink": (),
     "sigmoid": (), "tanh": (), "softplus": (), "relu": (), "step": (),
 }
 

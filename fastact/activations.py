@@ -13,12 +13,14 @@ import math
 import numpy as np
 
 from fastact import _family
+from fastact import _softmax as _rows_kernels
 from fastact._ufuncs import relu, sigmoid, softplus as _softplus_exact, step, tanh
 
 __all__ = [
     "sigmoid", "tanh", "relu", "step", "softplus",
     "leaky_relu", "elu", "selu", "celu", "silu", "swish", "mish", "softsign", "hardsigmoid",
-    "hardswish", "hardtanh", "relu6", "log_sigmoid", "threshold",
+    "hardswish", "hardtanh", "relu6", "log_sigmoid", "threshold", "softmax", "log_softmax",
+    "gelu", "tanhshrink",
 ]
 
 _F = _family.FORWARD
@@ -127,6 +129,21 @@ def threshold(x, threshold, value, **kwargs):
     return _F["threshold"](x, _number("threshold", threshold), _number("value", value), **kwargs)
 
 
+def gelu(x, approximate="none", **kwargs):
+    """x * Phi(x), Phi the standard normal CDF ('none'), or PyTorch's
+    approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) ('tanh')."""
+    if approximate == "none":
+        return _F["gelu"](x, **kwargs)
+    if approximate == "tanh":
+        return _F["gelu_tanh"](x, **kwargs)
+    raise ValueError("gelu: approximate must be 'none' or 'tanh', got %r" % (approximate,))
+
+
+def tanhshrink(x, **kwargs):
+    """x - tanh(x), accurate near 0 (no cancellation)."""
+    return _F["tanhshrink"](x, **kwargs)
+
+
 def softplus(x, beta=1.0, threshold=20.0, **kwargs):
     """log(1 + exp(beta * x)) / beta, with PyTorch's reversion to x where
     beta * x > threshold; beta > 0.
@@ -140,3 +157,71 @@ def softplus(x, beta=1.0, threshold=20.0, **kwargs):
     if np.ndim(b) == 0 and np.ndim(t) == 0 and b == 1.0 and t == math.inf:
         return _softplus_exact(x, **kwargs)
     return _F["softplus_bt"](x, b, t, **kwargs)
+
+
+# --- softmax along an axis (not element-wise: a ufunc cannot express it) -----
+
+def _axis_rows(a, axis, name):
+    """a with `axis` moved last, its normalized axis, and the float dtype of
+    the result (NumPy's rules for np.sin: float16 stays, ints widen)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        raise ValueError("%s needs an array with at least one dimension, got a 0-d array" % name)
+    if a.dtype.kind not in "biuf":
+        raise TypeError("%s needs real numbers, got dtype %s" % (name, a.dtype))
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError("%s: axis must be an int, got %r" % (name, axis))
+    if not -a.ndim <= axis < a.ndim:
+        raise np.exceptions.AxisError(axis, a.ndim)
+    return a, int(axis) % a.ndim, np.result_type(a.dtype, np.float16)
+
+
+def _compute_rows(arrays, axis, dtype):
+    """C-contiguous 2-D (rows, len(axis)) copies in the compute dtype."""
+    compute = np.float32 if dtype == np.float16 else dtype
+    moved = [np.moveaxis(a, axis, -1) for a in arrays]
+    shape = moved[0].shape
+    n_rows = int(np.prod(shape[:-1], dtype=np.int64))
+    rows = [np.ascontiguousarray(m, dtype=compute).reshape(n_rows, shape[-1]) for m in moved]
+    return rows, shape
+
+
+def _deliver(y2, shape, axis, dtype, out, name):
+    y = np.moveaxis(y2.reshape(shape), -1, axis)
+    if out is None:
+        return y.astype(dtype, copy=False)
+    if not isinstance(out, np.ndarray):
+        raise TypeError("%s: out must be a numpy array, got %s" % (name, type(out).__name__))
+    if out.shape != y.shape:
+        raise ValueError("%s: out has shape %s, expected %s" % (name, out.shape, y.shape))
+    if not out.flags.writeable:
+        raise ValueError("%s: out is read-only" % name)
+    if not np.can_cast(dtype, out.dtype, casting="same_kind"):
+        raise TypeError("%s: cannot write %s results into out of dtype %s" % (name, dtype, out.dtype))
+    np.copyto(out, y, casting="same_kind")
+    return out
+
+
+def _softmax(x, axis, out, log_out, name):
+    x, axis, dtype = _axis_rows(x, axis, name)
+    (x2,), shape = _compute_rows([x], axis, dtype)
+    y2 = np.empty_like(x2)
+    _rows_kernels.forward(x2, y2, log_out)
+    return _deliver(y2, shape, axis, dtype, out, name)
+
+
+def softmax(x, axis=-1, *, out=None):
+    """exp(x - max) / sum(exp(x - max)) along `axis` (default the last).
+
+    Stable for any values (the max is subtracted; x - max is kept to twice
+    the working precision), computed in double for float16/float32/float64,
+    threads over the rows.  A row holding NaN, or whose max is +-inf, gives
+    NaN.  `out` (same shape) receives the result.
+    """
+    return _softmax(x, axis, out, False, "softmax")
+
+
+def log_softmax(x, axis=-1, *, out=None):
+    """(x - max) - log(sum(exp(x - max))) along `axis`: the log of softmax,
+    without its underflow to 0 (and log(0) = -inf) for very negative x."""
+    return _softmax(x, axis, out, True, "log_softmax")

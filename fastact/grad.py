@@ -11,12 +11,14 @@ the piecewise-linear functions the choice is PyTorch's (relu'(0) = 0, ...).
 import numpy as np
 
 from fastact import _family
-from fastact.activations import _bounds, _number, _positive
+from fastact import _softmax as _rows_kernels
+from fastact.activations import _axis_rows, _bounds, _compute_rows, _deliver, _number, _positive
 
 __all__ = [
     "sigmoid", "tanh", "relu", "step", "softplus",
     "leaky_relu", "elu", "selu", "celu", "silu", "swish", "mish", "softsign", "hardsigmoid",
-    "hardswish", "hardtanh", "relu6", "log_sigmoid", "threshold",
+    "hardswish", "hardtanh", "relu6", "log_sigmoid", "threshold", "softmax", "log_softmax",
+    "gelu", "tanhshrink",
 ]
 
 _G = _family.GRAD
@@ -117,3 +119,38 @@ def threshold(grad_output, x, threshold, value=0.0, **kwargs):
     """grad_output where x > threshold, else 0 (value, the forward's
     replacement, does not enter the gradient)."""
     return _G["threshold"](grad_output, x, _number("threshold", threshold), 0.0, **kwargs)
+
+
+def gelu(grad_output, x, approximate="none", **kwargs):
+    """grad_output * (Phi(x) + x phi(x)), or the derivative of the 'tanh'
+    approximation."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError("gelu: approximate must be 'none' or 'tanh', got %r" % (approximate,))
+    return _G["gelu" if approximate == "none" else "gelu_tanh"](grad_output, x, **kwargs)
+
+
+def tanhshrink(grad_output, x, **kwargs):
+    """grad_output * tanh(x)^2."""
+    return _G["tanhshrink"](grad_output, x, **kwargs)
+
+
+def _softmax_backward(grad_output, output, axis, out, log_out, name):
+    g, axis, dtype = _axis_rows(grad_output, axis, name)
+    y, _, ydtype = _axis_rows(output, axis, name)
+    if g.shape != y.shape:
+        raise ValueError("%s: grad_output has shape %s but output has shape %s" % (name, g.shape, y.shape))
+    dtype = np.result_type(dtype, ydtype)
+    (g2, y2), shape = _compute_rows([g, y], axis, dtype)
+    r2 = np.empty_like(g2)
+    _rows_kernels.backward(g2, y2, r2, log_out)
+    return _deliver(r2, shape, axis, dtype, out, name)
+
+
+def softmax(grad_output, output, axis=-1, *, out=None):
+    """y * (g - sum(g * y)) along `axis`, from the forward output y (as PyTorch)."""
+    return _softmax_backward(grad_output, output, axis, out, False, "softmax")
+
+
+def log_softmax(grad_output, output, axis=-1, *, out=None):
+    """g - exp(y) * sum(g) along `axis`, from the forward output y = log_softmax(x)."""
+    return _softmax_backward(grad_output, output, axis, out, True, "log_softmax")

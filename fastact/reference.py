@@ -1,15 +1,19 @@
 """Pure-NumPy reference of every public fastact kernel: the test oracle.
 
 Written for clarity and numerical care, not speed; it imports nothing of
-fastact's compiled code.  Each function computes in a wider type than its
+fastact's (only NumPy, and the standard library's math.erfc, which NumPy
+lacks, for gelu).  Each function computes in a wider type than its
 input and rounds once at the end: float32 inputs in float64, float64 inputs
 in np.longdouble (80-bit extended on x86-64 Linux; where long double is just
 double, float64 results carry that precision's own rounding).  Other inputs
 are converted as the ufunc would (ints to float64).
 """
+import math
+
 import numpy as np
 
 __all__ = ["sigmoid", "step", "tanh", "relu", "softplus", "wide_dtype", "FAMILY", "GRAD",
+           "softmax", "log_softmax", "softmax_backward", "log_softmax_backward",
            "fixed_dot", "score_multiclass", "perceptron_epoch", "logistic_sgd_epoch", "logistic_minibatch_epoch",
            "multinomial_sgd_epoch",
            "score_binary"]
@@ -207,8 +211,38 @@ def softplus_bt(w, beta, th):
     return np.where(beta * w > th, w, _softplus_w(beta * w) / beta)
 
 
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+@_family
+def gelu(w):
+    """x Phi(x) = x erfc(-x / sqrt 2) / 2, with the standard library's
+    double erfc: for float32 inputs far more accurate than a float32 ULP;
+    for float64 good to about 2^-45 relative in the negative tail (the
+    tests of float64 gelu use mpmath)."""
+    phi = 0.5 * _erfc(np.asarray(-w / np.sqrt(2.0), dtype=np.float64)).astype(w.dtype)
+    return np.where(np.isneginf(w), -0.0, w * phi)
+
+
+@_family
+def gelu_tanh(w):
+    """PyTorch's tanh approximation, x sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3))."""
+    k = np.sqrt(np.asarray(2.0, dtype=w.dtype) / np.pi)
+    v = 2 * k * (w + np.asarray(0.044715, dtype=w.dtype) * w ** 3)
+    return np.where(w < -40, -0.0, np.where(w > 40, w, w * _sig(v)))
+
+
+@_family
+def tanhshrink(w):
+    """x - tanh(x), from its Taylor series where the difference cancels."""
+    w2 = w * w
+    series = w * w2 * (1 / 3 - w2 * (2 / 15 - w2 * (17 / 315 - w2 * 62 / 2835)))
+    return np.where(np.abs(w) < 1e-3, series, w - np.tanh(w))
+
+
 FAMILY = {f.__name__: f for f in (leaky_relu, elu, celu, selu, silu, mish, softsign, hardsigmoid,
-                                  hardswish, hardtanh, relu6, log_sigmoid, threshold, softplus_bt)}
+                                  hardswish, hardtanh, relu6, log_sigmoid, threshold, softplus_bt,
+                                  gelu, gelu_tanh, tanhshrink)}
 
 
 def _grad(fn):
@@ -227,6 +261,14 @@ def _grad(fn):
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
+
+
+def _gelu_tanh_grad(g, w):
+    k = 2 * np.sqrt(np.asarray(2.0, dtype=w.dtype) / np.pi)
+    c = np.asarray(0.044715, dtype=w.dtype)
+    v = k * (w + c * w ** 3)
+    s = _sig(v)
+    return np.where(w < -40, g * 0, np.where(w > 40, g, g * (s + w * s * _sig(-v) * k * (1 + 3 * c * w * w))))
 
 
 def _g(name, fn):
@@ -256,7 +298,62 @@ GRAD = {
     "log_sigmoid": _g("log_sigmoid", lambda g, w: g * _sig(-w)),
     "threshold": _g("threshold", lambda g, w, th, value: np.where(w <= th, 0, g)),
     "softplus_bt": _g("softplus_bt", lambda g, w, b, th: np.where(b * w > th, g, g * _sig(b * w))),
+    "gelu": _g("gelu", lambda g, w: np.where(np.isneginf(w), g * 0, np.where(np.isposinf(w), g, g * (
+        0.5 * _erfc(np.asarray(-w / np.sqrt(2.0), dtype=np.float64)).astype(w.dtype)
+        + w * np.exp(-w * w / 2) / np.sqrt(2 * np.asarray(np.pi, dtype=w.dtype)))))),
+    "gelu_tanh": _g("gelu_tanh", lambda g, w: _gelu_tanh_grad(g, w)),
+    "tanhshrink": _g("tanhshrink", lambda g, w: g * np.tanh(w) ** 2),
 }
+
+
+def _rows_wide(x, axis):
+    x = np.asarray(x)
+    if x.dtype == np.float16:
+        x = x.astype(np.float32)
+    x = _as_input(x)
+    return x, _widen(x)
+
+
+def softmax(x, axis=-1, exact_wide=False):
+    """exp(x - max) / sum along axis, in the wide type; NaN rows, and rows
+    whose max is +-inf, give NaN."""
+    x, w = _rows_wide(x, axis)
+    with np.errstate(all="ignore"):
+        m = np.max(w, axis=axis, keepdims=True)
+        e = np.exp(w - m)
+        y = e / np.sum(e, axis=axis, keepdims=True)
+        bad = np.isnan(m) | np.isinf(m)
+    return _finish(np.where(bad, np.nan, y), x, exact_wide)
+
+
+def log_softmax(x, axis=-1, exact_wide=False):
+    """(x - max) - log(sum(exp(x - max))) along axis, in the wide type."""
+    x, w = _rows_wide(x, axis)
+    with np.errstate(all="ignore"):
+        m = np.max(w, axis=axis, keepdims=True)
+        # sum = 1 + rest, rest summed without the max's 1 (it would absorb a tiny rest)
+        rest = (np.sum(w == m, axis=axis, keepdims=True) - 1) + np.sum(
+            np.where(w < m, np.exp(w - m), 0), axis=axis, keepdims=True)
+        y = (w - m) - np.log1p(rest)
+        bad = np.isnan(m) | np.isinf(m)
+    return _finish(np.where(bad, np.nan, y), x, exact_wide)
+
+
+def softmax_backward(g, y, axis=-1, exact_wide=False):
+    """y * (g - sum(g * y)) along axis."""
+    y, wy = _rows_wide(y, axis)
+    wg = _widen(np.asarray(g).astype(y.dtype))
+    r = wy * (wg - np.sum(wg * wy, axis=axis, keepdims=True))
+    return _finish(r, y, exact_wide)
+
+
+def log_softmax_backward(g, y, axis=-1, exact_wide=False):
+    """g - exp(y) * sum(g) along axis."""
+    y, wy = _rows_wide(y, axis)
+    wg = _widen(np.asarray(g).astype(y.dtype))
+    with np.errstate(all="ignore"):
+        r = wg - np.exp(wy) * np.sum(wg, axis=axis, keepdims=True)
+    return _finish(r, y, exact_wide)
 
 
 # --- the linear learners -------------------------------------------------------

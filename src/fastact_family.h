@@ -240,6 +240,105 @@ static inline double fa_softplus_bt_f64(double x, const double *p)
     return (bx > p[1]) ? x : y;
 }
 
+/* gelu, exact ('none'): x * Phi(x), Phi the normal CDF.  With a = |x|,
+ * Phi(-a) = erfc(a / sqrt 2) / 2 from libm's erfc (not vectorized; < 1 ULP),
+ * a / sqrt 2 carried as hi + lo and its rounding corrected to first order
+ * (erfc' = -2/sqrt(pi) e^(-z^2)), so that the error of the argument does not
+ * grow with z.  x > 0: x - x Phi(-a), no cancellation.  a > 37: the
+ * asymptotic series Phi(-a) = phi(a) / a * (1 - 1/a^2 + 3/a^4 - ...), with
+ * phi(a) = e^(-a^2/2) / sqrt(2 pi) applied by fa_mul_exp_nonpos_f64 (a^2 as
+ * hi + lo), so the subnormal results are rounded once. */
+#define FA_INV_SQRT2_HI 0x1.6a09e667f3bcdp-1
+#define FA_INV_SQRT2_LO (-0x1.bdd3413b26456p-55)
+#define FA_TWO_OVER_SQRT_PI 0x1.20dd750429b6dp+0
+#define FA_INV_SQRT_2PI 0x1.9884533d43651p-2
+
+static inline double fa_phi_neg_abs_f64(double a)      /* Phi(-a), a >= 0, a <= 37 */
+{
+    double z = a * FA_INV_SQRT2_HI;
+    double z_lo = FA_FMA(a, FA_INV_SQRT2_HI, -z) + a * FA_INV_SQRT2_LO;
+    z_lo = (z - z == 0.0) ? z_lo : 0.0;
+    double e = erfc(z);
+    double d = FA_TWO_OVER_SQRT_PI * exp(-z * z) * z_lo;
+    return 0.5 * (e - d);
+}
+
+/* x Phi(x) for x = -a < -37: -e^(-a^2/2) / sqrt(2 pi) * S(a),
+ * S = 1 - 1/a^2 + 3/a^4 - 15/a^6 + ... (eight terms: < 2^-60 at a = 37). */
+static inline double fa_gelu_tail_f64(double a)
+{
+    double v = 1.0 / (a * a);
+    double s = 2027025.0;
+    s = FA_FMA(s, -v, 135135.0);
+    s = FA_FMA(s, -v, 10395.0);
+    s = FA_FMA(s, -v, 945.0);
+    s = FA_FMA(s, -v, 105.0);
+    s = FA_FMA(s, -v, 15.0);
+    s = FA_FMA(s, -v, 3.0);
+    s = FA_FMA(s, -v, 1.0);
+    s = FA_FMA(s * v, -1.0, 1.0);          /* 1 - v (1 - 3v (...)) */
+    double h = a * a;
+    double h_lo = FA_FMA(a, a, -h);
+    /* e^(-(h + h_lo)/2) = e^(-h/2) (1 - h_lo/2) */
+    return fa_mul_exp_nonpos_f64(-FA_INV_SQRT_2PI * s * (1.0 - 0.5 * h_lo), -0.5 * h);
+}
+
+static inline double fa_gelu_f64(double x, const double *p)
+{
+    (void)p;
+    double a = fa_abs_f64(x);
+    double ph = fa_phi_neg_abs_f64((a > 37.0) ? 37.0 : a);
+    double y = (x > 0.0) ? FA_FMA(-x, ph, x) : x * ph;
+    y = (x < -37.0) ? fa_gelu_tail_f64((a > 1e154) ? 1e154 : a) : y;
+    y = (x > 37.0) ? x : y;                            /* x Phi(-x) < 2^-990 x */
+    return (x == -INFINITY) ? -0.0 : y;
+}
+
+/* gelu, tanh approximation: 0.5 x (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3),
+ * written as x * sigmoid(2u), which does not cancel for negative x.  2u is
+ * rounded a few times, which its sigmoid amplifies by about |2u| in the
+ * negative tail (see the README's bound). */
+#define FA_GELU_K1 0x1.9884533d43651p+0          /* 2 sqrt(2/pi) */
+#define FA_GELU_K3 0x1.2444f2a4d8b4bp-4          /* 2 sqrt(2/pi) 0.044715 */
+static inline double fa_gelu_tanh_f64(double x, const double *p)
+{
+    (void)p;
+    double v = x * FA_FMA(FA_GELU_K3, x * x, FA_GELU_K1);
+    double y = x * fa_sigmoid_f64(v);
+    y = (x < -40.0) ? -0.0 : y;                        /* below -40 it rounds to -0 */
+    return (x > 40.0) ? x : y;                         /* above 40, sigmoid(v) = 1 */
+}
+
+/* tanhshrink: x - tanh(x).  |x| < 0.5: its Taylor series, x^3/3 - 2x^5/15
+ * + ... to x^39 (19 terms, from the Bernoulli numbers; the next is below
+ * 2^-60 relative); else x - tanh(x) with tanh as the compensated hi + lo of
+ * fa_tanh_f64 (x - hi exact, Sterbenz), whose ~2^-56 relative accuracy the
+ * cancellation (at most 12x from 0.5 on) leaves within a few ULP. */
+static const double fa_tanhshrink_series[19] = {
+    0x1.eb3229047434cp-26, -0x1.2efe8db3aff1fp-24, 0x1.75cde6563fed9p-23, -0x1.cd299de4ae6bbp-22, 0x1.1c77df95c1c0dp-20, -0x1.5ef2da474e5b7p-19, 0x1.b0f72d3ee24e9p-18, -0x1.0b132d39a6050p-16, 0x1.497d8eea25259p-15, -0x1.967e18afcafadp-14, 0x1.f57d7734d1664p-13, -0x1.3558248036744p-11, 0x1.7da36452b75e3p-10, -0x1.d6d3d0e157de0p-9, 0x1.226e355e6c23dp-7, -0x1.664f4882c10fap-6, 0x1.ba1ba1ba1ba1cp-5, -0x1.1111111111111p-3, 0x1.5555555555555p-2
+};
+static inline double fa_tanhshrink_f64(double x, const double *p)
+{
+    (void)p;
+    double x2 = x * x;
+    double s = fa_tanhshrink_series[0];
+    for (int i = 1; i < 19; i++)
+        s = FA_FMA(s, x2, fa_tanhshrink_series[i]);
+    double series = (x * x2) * s;
+    double ax = fa_abs_f64(x);
+    double axc = (ax > 20.0) ? 20.0 : ax;
+    double em_lo, em = fa_expm1_nonpos_hilo_f64(-2.0 * axc, &em_lo);
+    double d_hi = em + 2.0;
+    double d_lo = ((2.0 - d_hi) + em) + em_lo;
+    double rcp = 1.0 / d_hi;
+    double t = -em * rcp;
+    double corr = ((fa_residual_f64(-em, t, d_hi) - em_lo) - t * d_lo) * rcp;
+    double big = (axc - t) - corr;                              /* |x| - tanh|x| */
+    big = (ax > 20.0) ? ax - 1.0 : big;
+    double y = (ax < 0.5) ? series : fa_with_sign_f64(big, x);
+    return (x != x) ? x : y;
+}
+
 /* ------------------------------------------------------------------------
  * Forward for float32 inputs, in double: fa_<name>_f32d.  By default the
  * float64 function; where that carries hi + lo care a float32 result does
@@ -257,6 +356,9 @@ static inline double fa_softplus_bt_f64(double x, const double *p)
 #define fa_relu6_f32d fa_relu6_f64
 #define fa_threshold_f32d fa_threshold_f64
 #define fa_softplus_bt_f32d fa_softplus_bt_f64
+#define fa_gelu_f32d fa_gelu_f64
+#define fa_gelu_tanh_f32d fa_gelu_tanh_f64
+#define fa_tanhshrink_f32d fa_tanhshrink_f64
 
 /* x + 3 is exact in double for a float x; times a rounded 1/6: two
  * roundings of 2^-53 each. */
@@ -448,6 +550,51 @@ static inline double fa_grad_softplus_bt_f64(double g, double x, const double *p
     double s = fa_sigmoid_f64(bx);
     s = FA_FMA(bx_lo * s, fa_sigmoid_f64(-bx), s);
     return (bx > p[1]) ? g : g * s;
+}
+
+/* gelu: Phi(x) + x phi(x); x < -37: -phi(a) (a - S(a)/a), through the same
+ * tail helper's exponent handling. */
+static inline double fa_grad_gelu_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double a = fa_abs_f64(x);
+    double ac = (a > 37.0) ? 37.0 : a;
+    double ph = fa_phi_neg_abs_f64(ac);
+    double h = ac * ac, h_lo = FA_FMA(ac, ac, -h);
+    double dens = FA_INV_SQRT_2PI * fa_exp_nonpos_f64(-0.5 * h) * (1.0 - 0.5 * h_lo);
+    dens = (a > 37.0) ? 0.0 : dens;                   /* x > 37: phi(x) x < 2^-1000 */
+    double cdf = (x > 0.0) ? 1.0 - ph : ph;
+    double r = g * FA_FMA(x, dens, cdf);
+    /* tail: Phi(-a) - a phi(a) = -phi(a) a (1 - S/a^2) */
+    double v = 1.0 / (a * a);
+    double tail = g * fa_mul_exp_nonpos_f64(-FA_INV_SQRT_2PI * a * (1.0 - v * (1.0 - 3.0 * v)),
+                                            -0.5 * a * a);
+    r = (x < -37.0) ? tail : r;
+    r = (x > 37.0) ? g : r;
+    return (x != x) ? x : ((x == -INFINITY) ? g * 0.0 : r);
+}
+
+/* gelu (tanh): d/dx x s(v) = s(v) + x s(v)(1 - s(v)) v', v = x (k1 + k3 x^2),
+ * v' = k1 + 3 k3 x^2. */
+static inline double fa_grad_gelu_tanh_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double x2 = x * x;
+    double v = x * FA_FMA(FA_GELU_K3, x2, FA_GELU_K1);
+    double s = fa_sigmoid_f64(v), sn = fa_sigmoid_f64(-v);
+    double dv = FA_FMA(3.0 * FA_GELU_K3, x2, FA_GELU_K1);
+    double r = g * FA_FMA(x * s, sn * dv, s);
+    r = (x < -40.0) ? g * 0.0 : r;
+    r = (x > 40.0) ? g : r;                            /* s = 1, x s (1 - s) -> 0 */
+    return (x != x) ? x : r;
+}
+
+/* tanhshrink: 1 - (1 - tanh^2) = tanh(x)^2. */
+static inline double fa_grad_tanhshrink_f64(double g, double x, const double *p)
+{
+    (void)p;
+    double t = fa_tanh_f64(x);
+    return g * (t * t);
 }
 
 #endif /* FASTACT_FAMILY_H */

@@ -54,7 +54,10 @@ typedef struct {
     X(relu6)                \
     X(log_sigmoid)          \
     X(threshold)            \
-    X(softplus_bt)
+    X(softplus_bt)          \
+    X(gelu)                 \
+    X(gelu_tanh)            \
+    X(tanhshrink)
 
 /* Gradients: out = g * f'(in), for the original five and the family. */
 #define FA_GRAD_KERNELS(X) \

@@ -153,5 +153,5 @@ def test_bench_family_section(capsys, tmp_path):
     assert "family" in out and "mish" in out and "hardtanh" in out
     result = json.loads(path.read_text())
     rows = {r["function"]: r for r in result["rows"]}
-    assert len(rows) == 17 and rows["silu"]["n"] == 5000
+    assert len(rows) == 21 and rows["silu"]["n"] == 5000
     assert all(r["fastact_forward_s"] > 0 and r["fastact_backward_s"] > 0 for r in rows.values())

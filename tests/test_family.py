@@ -29,6 +29,9 @@ FORWARD = {
     "log_sigmoid": (A.log_sigmoid, "log_sigmoid", [()]),
     "threshold": (A.threshold, "threshold", [(0.0, 0.0), (1.0, -2.0)]),
     "softplus": (A.softplus, "softplus_bt", [(1.0, 20.0), (0.5, 20.0), (3.0, 5.0), (1e-3, 20.0)]),
+    "gelu": (A.gelu, "gelu", [()]),
+    "gelu_tanh": (lambda x, **kw: A.gelu(x, approximate="tanh", **kw), "gelu_tanh", [()]),
+    "tanhshrink": (A.tanhshrink, "tanhshrink", [()]),
 }
 
 # Max ULP asserted (float32, float64): float32 evaluates the float64
@@ -39,6 +42,10 @@ BOUND = {
     "hardsigmoid": (0.51, 1.0), "hardswish": (0.51, 1.5), "hardtanh": (0.0, 0.0),
     "relu6": (0.0, 0.0), "log_sigmoid": (0.52, 2.0), "threshold": (0.0, 0.0),
     "softplus": (0.51, 3.0),
+    # float64 gelu and tanhshrink: the NumPy reference's erfc (double) and
+    # x - tanh(x) (long double) are the weaker ones there, so they are
+    # checked against mpmath below instead
+    "gelu": (0.51, None), "gelu_tanh": (0.51, None), "tanhshrink": (0.51, None),
 }
 
 # gradient name -> (public function, reference/ufunc kernel, parameter sets, from_output)
@@ -48,8 +55,9 @@ BACKWARD = {
     "relu": (G.relu, "relu", [()], False),
     "step": (G.step, "step", [()], False),
     "softplus": (G.softplus, "softplus_bt", [(1.0, 20.0), (0.5, 20.0), (2.0, 5.0)], False),
+    "gelu_tanh": (lambda g, x, **kw: G.gelu(g, x, approximate="tanh", **kw), "gelu_tanh", [()], False),
     **{name: (getattr(G, name), kernel, params, False)
-       for name, (_, kernel, params) in FORWARD.items() if name != "softplus"},
+       for name, (_, kernel, params) in FORWARD.items() if name not in ("softplus", "gelu_tanh")},
 }
 
 
@@ -67,10 +75,13 @@ def forward_args(name, params):
     return (), dict(zip(keys, params))
 
 
-@DTYPE
-@pytest.mark.parametrize("name", list(FORWARD))
+# (float64 gelu, gelu_tanh and tanhshrink: test_float64_against_mpmath)
+@pytest.mark.parametrize("name, dtype", [(name, dtype) for name in FORWARD for dtype in DTYPES
+                                         if BOUND[name][DTYPES.index(dtype)] is not None],
+                         ids=lambda v: v if isinstance(v, str) else np.dtype(v).name)
 def test_forward_matches_the_reference_within_its_bound(name, dtype):
     fn, kernel, param_sets = FORWARD[name]
+    bound = BOUND[name][DTYPES.index(dtype)]
     x = inputs(dtype)
     for params in param_sets:
         args, kwargs = forward_args(name, params)
@@ -79,7 +90,7 @@ def test_forward_matches_the_reference_within_its_bound(name, dtype):
         exact = reference.FAMILY[kernel](x, *params, exact_wide=True)
         err = ulp_error_vs(y, exact)
         worst = int(np.argmax(err))
-        assert err[worst] <= BOUND[name][DTYPES.index(dtype)], (params, x[worst], y[worst], exact[worst])
+        assert err[worst] <= bound, (params, x[worst], y[worst], exact[worst])
 
 
 @DTYPE
@@ -210,3 +221,36 @@ def test_pytorch_defaults_and_special_values():
     assert A.swish is A.silu and G.swish is G.silu
     for fn in (A.silu, A.mish, A.elu, A.softsign, A.hardswish, A.log_sigmoid):
         assert np.isnan(fn(np.nan))
+
+
+@pytest.mark.parametrize("name, bound", [("gelu", 4.0), ("gelu_tanh", None), ("tanhshrink", 4.0)])
+def test_float64_against_mpmath(name, bound):
+    mpmath = pytest.importorskip("mpmath")
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-40, 10, 3000), -(10.0 ** rng.uniform(-300, 1.6, 500)),
+                        10.0 ** rng.uniform(-300, 1.6, 300),
+                        [-38.6, -38.0, -37.5, -37.0, -36.9, -5.0, -0.75, 0.0, 1e-300, 3.0, 0.035, 0.001]])
+    k = mpmath.sqrt(2 / mpmath.pi)
+    exact_fn = {
+        "gelu": lambda v: v * mpmath.ncdf(v),
+        "gelu_tanh": lambda v: v / (1 + mpmath.exp(-2 * k * (v + mpmath.mpf("0.044715") * v ** 3))),
+        "tanhshrink": lambda v: v - mpmath.tanh(v),
+    }[name]
+    exact = []
+    for v in x:       # enough digits for x - tanh(x) ~ x^3 / 3 at tiny x
+        with mpmath.workdps(60 + int(-3 * np.log10(abs(v))) if 0 < abs(v) < 1 else 60):
+            exact.append(exact_fn(mpmath.mpf(float(v))))
+    y = FORWARD[name][0](x)
+    err = np.array([float(abs(mpmath.mpf(float(yi)) - e) / max(mpmath.mpf(np.spacing(abs(float(e)))),
+                                                               mpmath.mpf(5e-324)))
+                    if e != 0 else float(yi != 0) for yi, e in zip(y, exact)])
+    if bound is None:
+        # the 'tanh' form rounds its argument 2u about three times, and the
+        # sigmoid multiplies that error by |2u| for negative x: within 4 ULP
+        # for x >= 0, within 4 |2u| + 4 ULP below
+        u2 = np.abs(2 * 0.7978845608 * (x + 0.044715 * x ** 3))
+        slack = np.where(x < 0, 4 * u2, 0)
+        bad = err > 4 + slack
+        assert not bad.any(), (x[bad], err[bad], slack[bad])
+    else:
+        assert err.max() <= bound, (x[np.argmax(err)], err.max())

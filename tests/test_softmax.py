@@ -1,0 +1,117 @@
+"""softmax and log_softmax along an axis, and their backward, against
+fastact.reference (wide precision)."""
+import numpy as np
+import pytest
+
+import fastact
+from fastact import grad, reference
+from helpers import ulp_error_vs
+
+DTYPE = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+
+
+def rows(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(scale=5, size=(300, 37))
+    x[0] = 0.0                                    # all equal
+    x[1, 0] = 500.0                               # one dominant: the others underflow
+    x[2] = rng.uniform(-1e3, 1e3, 37)             # huge spread
+    x[3, :] = -30.0
+    x[3, 5] = 30.0                                # log_softmax near 0 for the max
+    x[4] = 1e-8 * rng.normal(size=37)
+    return x.astype(dtype)
+
+
+@DTYPE
+@pytest.mark.parametrize("log_out", [False, True], ids=["softmax", "log_softmax"])
+def test_matches_the_reference(dtype, log_out):
+    fn = fastact.log_softmax if log_out else fastact.softmax
+    ref = reference.log_softmax if log_out else reference.softmax
+    x = rows(dtype)
+    for axis in (-1, 0):
+        y = fn(x, axis=axis)
+        assert y.dtype == dtype and y.shape == x.shape
+        err = ulp_error_vs(y, ref(x, axis=axis, exact_wide=True))
+        assert err.max() <= (0.51 if dtype == np.float32 else 4.0), (axis, np.unravel_index(err.argmax(), err.shape))
+    if not log_out:
+        np.testing.assert_allclose(fastact.softmax(x).sum(axis=-1), 1, rtol=40 * np.finfo(dtype).eps)
+
+
+@DTYPE
+def test_any_axis_layout_and_thread_count(dtype):
+    x = np.random.default_rng(1).normal(size=(7, 11, 500)).astype(dtype)
+    for axis in range(3):
+        expected = np.moveaxis(fastact.softmax(np.ascontiguousarray(np.moveaxis(x, axis, -1))), -1, axis)
+        with fastact.num_threads(1):
+            np.testing.assert_array_equal(fastact.softmax(x, axis=axis), expected)
+        with fastact.num_threads(2):
+            np.testing.assert_array_equal(fastact.softmax(x, axis=axis), expected)
+        np.testing.assert_array_equal(fastact.softmax(np.asfortranarray(x), axis=axis), expected)
+    out = np.empty_like(x)
+    assert fastact.log_softmax(x, axis=1, out=out) is out
+    np.testing.assert_array_equal(out, fastact.log_softmax(x, axis=1))
+    np.testing.assert_array_equal(fastact.softmax(x[:, ::2, ::3]), fastact.softmax(x[:, ::2, ::3].copy()))
+
+
+def test_special_rows_and_dtypes():
+    assert np.isnan(fastact.softmax([1.0, np.nan])).all()
+    assert np.isnan(fastact.softmax([np.inf, 1.0])).all()          # as PyTorch: inf - inf
+    assert np.isnan(fastact.softmax([-np.inf, -np.inf])).all()
+    np.testing.assert_array_equal(fastact.softmax([-np.inf, 0.0]), [0.0, 1.0])
+    np.testing.assert_array_equal(fastact.log_softmax([-np.inf, 0.0]), [-np.inf, 0.0])
+    assert fastact.log_softmax([0.0, -2000.0])[1] == -2000.0       # no log(0)
+    assert fastact.softmax(np.zeros((3, 0))).shape == (3, 0)
+    assert fastact.softmax(np.zeros((0, 4))).shape == (0, 4)
+    assert fastact.softmax(np.float16([1, 2])).dtype == np.float16
+    assert fastact.softmax(np.array([1, 2], np.int64)).dtype == np.float64
+    assert fastact.softmax(np.array([1, 2], np.int8)).dtype == np.float16
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: fastact.softmax(3.0), ValueError, "at least one dimension"),
+    (lambda: fastact.softmax(np.ones((2, 3)), axis=2), np.exceptions.AxisError, "axis 2 is out of bounds"),
+    (lambda: fastact.softmax(np.ones(3), axis=0.5), TypeError, "axis must be an int"),
+    (lambda: fastact.softmax(np.array(["a"])), TypeError, "needs real numbers"),
+    (lambda: fastact.softmax(np.ones(3), out=np.empty(4)), ValueError, r"out has shape \(4,\), expected \(3,\)"),
+    (lambda: fastact.softmax(np.ones(3), out=np.empty(3, np.int64)), TypeError, "cannot write float64"),
+    (lambda: grad.softmax(np.ones(3), np.ones(4)), ValueError, "grad_output has shape"),
+])
+def test_bad_input_is_a_clear_error(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+@DTYPE
+@pytest.mark.parametrize("log_out", [False, True], ids=["softmax", "log_softmax"])
+def test_backward_matches_the_reference(dtype, log_out):
+    x = rows(dtype, seed=2)[5:]
+    g = np.random.default_rng(3).uniform(-1, 1, x.shape).astype(dtype)
+    for axis in (-1, 0):
+        if log_out:
+            y = fastact.log_softmax(x, axis=axis)
+            got, exact = grad.log_softmax(g, y, axis=axis), reference.log_softmax_backward(g, y, axis, True)
+        else:
+            y = fastact.softmax(x, axis=axis)
+            got, exact = grad.softmax(g, y, axis=axis), reference.softmax_backward(g, y, axis, True)
+        assert got.dtype == dtype
+        # a difference of sums: within a few ULP of its terms' size
+        scale = np.sum(np.abs(g.astype(np.float64)) * (1 if log_out else np.abs(y.astype(np.float64))),
+                       axis=axis, keepdims=True) + np.abs(g)
+        tol = 4 * np.finfo(dtype).eps * scale * (np.exp(y.astype(np.float64)) if log_out else np.abs(y) + 0)
+        np.testing.assert_array_less(np.abs(got.astype(np.float64) - exact.astype(np.float64)),
+                                     tol + 4 * np.finfo(dtype).eps * np.abs(exact.astype(np.float64)) + 1e-300)
+
+
+def test_backward_equals_a_finite_difference():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 6))
+    g = rng.normal(size=(3, 6))
+    for fwd, bwd in ((fastact.softmax, grad.softmax), (fastact.log_softmax, grad.log_softmax)):
+        back = bwd(g, fwd(x))
+        h = 1e-6
+        fd = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            e = np.zeros_like(x)
+            e[i] = h
+            fd[i] = np.sum(g * (fwd(x + e) - fwd(x - e))) / (2 * h)
+        np.testing.assert_allclose(back, fd, rtol=1e-6, atol=1e-8)
