@@ -262,8 +262,8 @@ _DOC_TAIL = """
 Parameters
 ----------
 x : array_like
-    Input values.  float32 and float64 are computed natively; other
-    inputs follow NumPy's ufunc casting rules.
+    Input values.  float32 and float64 are computed natively, float16 in
+    float32 (rounded once); other inputs follow NumPy's ufunc casting rules.
 out : ndarray, None, or tuple of ndarray, optional
     Where to write the result (may be `x` itself, for in-place).
 where, casting, order, dtype, subok
