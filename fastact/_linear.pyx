@@ -14,7 +14,7 @@ from libc.stdlib cimport free, malloc
 
 from fastact._openmp cimport effective_num_threads
 from fastact._src cimport (fa_dispatch_init, fa_exp_nonpos_f64, fa_kernels, fa_linear, fa_prefetch,
-                          fa_sigmoid_f64)
+                          fa_sigmoid_f64, fa_softplus_f64)
 
 import numpy as np
 
@@ -532,8 +532,22 @@ cdef Py_ssize_t score_multi_row(const floating *x, const double *w64, const doub
         for c in range(k):
             z[c] = fa_exp_nonpos_f64(z[c] - zmax)    # in (0, 1], the largest is 1
     else:
+        total = 0.0
         for c in range(k):
-            z[c] = fa_sigmoid_f64(z[c])
+            total += fa_sigmoid_f64(z[c])
+        if total > 1e-300:
+            for c in range(k):
+                z[c] = fa_sigmoid_f64(z[c])
+        else:
+            # every sigmoid (nearly) underflows: normalise in log space,
+            # log sigmoid(z) = -softplus(-z), relative to the largest
+            for c in range(k):
+                z[c] = -fa_softplus_f64(-z[c])
+            zmax = z[0]
+            for c in range(1, k):
+                zmax = z[c] if z[c] > zmax else zmax
+            for c in range(k):
+                z[c] = fa_exp_nonpos_f64(z[c] - zmax)
     total = 0.0
     for c in range(k):
         total += z[c]

@@ -40,6 +40,7 @@ cdef extern from "fastact_linear.h" nogil:
 cdef extern from "fastact_math.h" nogil:
     double fa_sigmoid_f64(double x)
     double fa_exp_nonpos_f64(double x)
+    double fa_softplus_f64(double x)
 
 
 cdef extern from "fastact_loops.h" nogil:

@@ -263,7 +263,8 @@ Parameters
 ----------
 x : array_like
     Input values.  float32 and float64 are computed natively, float16 in
-    float32 (rounded once); other inputs follow NumPy's ufunc casting rules.
+    float32 and then rounded to float16; other inputs follow NumPy's ufunc
+    casting rules.
 out : ndarray, None, or tuple of ndarray, optional
     Where to write the result (may be `x` itself, for in-place).
 where, casting, order, dtype, subok

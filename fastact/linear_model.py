@@ -417,8 +417,10 @@ class Perceptron(_LinearClassifier):
         Epochs at most.
     tol : float or None, default=1e-3
         Stop when the epoch's perceptron loss, the mean over rows of
-        s * max(0, -y * margin) (as scikit-learn), has not dropped by tol for
-        n_iter_no_change epochs (None: run max_iter epochs).
+        s * max(0, -y * margin) with s the (class-weighted) sample weight, has
+        not dropped by tol for n_iter_no_change epochs (None: run max_iter
+        epochs).  scikit-learn sums the loss unweighted; weighting it lets a
+        heavy class's mistakes count in the stopping rule as in the updates.
     n_iter_no_change : int, default=5
     shuffle : bool, default=True
         Visit the rows in a new random order every epoch.

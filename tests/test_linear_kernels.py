@@ -218,6 +218,12 @@ def test_multiclass_scoring_is_stable_and_counts_non_finite_rows():
     assert _linear.score_multiclass(X, coef, np.zeros(3), out, "softmax") == 2
     np.testing.assert_array_equal(out[0], [1.0, 0.0, 0.0])     # exp(2000) would overflow
     np.testing.assert_array_equal(out[1], [0.0, 1.0, 0.0])
+    # one-vs-rest where every sigmoid underflows: normalised in log space, not 0/0
+    far = np.array([[1.0, 0.0]])
+    w = np.array([[-1000.0, 0.0], [-900.0, 0.0], [-800.0, 0.0]])
+    p = np.empty((1, 3))
+    assert _linear.score_multiclass(far, w, np.zeros(3), p, "ovr") == 0
+    np.testing.assert_allclose(p[0], [np.exp(-200.0), np.exp(-100.0), 1.0], rtol=1e-12)
     with pytest.raises(ValueError, match="kind must be 'decision', 'softmax' or 'ovr'"):
         _linear.score_multiclass(X, coef, np.zeros(3), out, "proba")
     with pytest.raises(ValueError, match=r"out must have shape \(4, 3\)"):
