@@ -296,7 +296,7 @@ static inline double fa_gelu_f64(double x, const double *p)
     double a = fa_abs_f64(x);
     double ph = fa_phi_neg_abs_f64((a > 37.0) ? 37.0 : a);
     double y = (x > 0.0) ? FA_FMA(-x, ph, x) : x * ph;
-    y = (x < -37.0) ? fa_gelu_tail_f64((a > 1e154) ? 1e154 : a) : y;
+    y = (x < -37.0) ? fa_gelu_tail_f64((a > 1e3) ? 1e3 : a) : y;      /* e^-500000 = 0 */
     y = (x > 37.0) ? x : y;                            /* x Phi(-x) < 2^-990 x */
     return (x == -INFINITY) ? -0.0 : y;
 }
@@ -573,7 +573,7 @@ static inline double fa_grad_gelu_f64(double g, double x, const double *p)
     double cdf = (x > 0.0) ? 1.0 - ph : ph;
     double r = g * FA_FMA(x, dens, cdf);
     /* tail: Phi(-a) - a phi(a) = -phi(a) (a - S(a) / a), a^2 as hi + lo */
-    double at = (a > 1e154) ? 1e154 : a;
+    double at = (a > 1e3) ? 1e3 : a;                  /* the result is 0 from a = 38.6 */
     double th = at * at, th_lo = FA_FMA(at, at, -th);
     double tail = g * fa_mul_exp_nonpos_f64(
         -FA_INV_SQRT_2PI * (at - fa_gelu_series_f64(at) / at) * (1.0 - 0.5 * th_lo), -0.5 * th);
