@@ -356,16 +356,35 @@ static inline double fa_tanhshrink_f64(double x, const double *p)
 #define fa_elu_f32d fa_elu_f64
 #define fa_celu_f32d fa_celu_f64
 #define fa_selu_f32d fa_selu_f64
-#define fa_silu_f32d fa_silu_f64
 #define fa_mish_f32d fa_mish_f64
 #define fa_softsign_f32d fa_softsign_f64
 #define fa_hardtanh_f32d fa_hardtanh_f64
 #define fa_relu6_f32d fa_relu6_f64
 #define fa_threshold_f32d fa_threshold_f64
-#define fa_softplus_bt_f32d fa_softplus_bt_f64
 #define fa_gelu_f32d fa_gelu_f64
 #define fa_gelu_tanh_f32d fa_gelu_tanh_f64
 #define fa_tanhshrink_f32d fa_tanhshrink_f64
+
+/* silu: x sigmoid(x) = x n / (1 + e), e = e^-|x| (~1 ULP), n = 1 or e: four
+ * roundings of 2^-53; e^-|x| stays normal for every float32 x that matters
+ * (below -745 the result is -0). */
+static inline double fa_silu_f32d(double x, const double *p)
+{
+    (void)p;
+    double e = fa_exp_nonpos_f64(-fa_abs_f64(x));
+    double y = ((x < 0.0) ? x * e : x) / (1.0 + e);
+    return (x == -INFINITY) ? -0.0 : y;
+}
+
+/* softplus(beta x) / beta without the low part of beta x: for a float x its
+ * rounding costs |beta x| 2^-53 relative, below 2^-40 wherever a float32
+ * result is not 0 or x. */
+static inline double fa_softplus_bt_f32d(double x, const double *p)
+{
+    double bx = p[0] * x;
+    double y = fa_softplus_f64(bx) / p[0];
+    return (bx > p[1]) ? x : y;
+}
 
 /* x + 3 in double (exact unless |x| < 2^-29, and then within 2^-53), times
  * a rounded 1/6: relative error below 2^-51. */
@@ -603,6 +622,54 @@ static inline double fa_grad_tanhshrink_f64(double g, double x, const double *p)
     (void)p;
     double t = fa_tanh_f64(x);
     return g * (t * t);
+}
+
+/* ------------------------------------------------------------------------
+ * Gradients for float32 inputs, in double: fa_grad_<name>_f32d, as the
+ * forward ones: the float64 function, or a plainer double formula.
+ * ------------------------------------------------------------------------ */
+#define FA_GRAD_F32D_DEFAULT(name) \
+    static inline double fa_grad_##name##_f32d(double g, double x, const double *p) \
+    { return fa_grad_##name##_f64(g, x, p); }
+FA_GRAD_F32D_DEFAULT(sigmoid)
+FA_GRAD_F32D_DEFAULT(tanh)
+FA_GRAD_F32D_DEFAULT(softplus)
+FA_GRAD_F32D_DEFAULT(relu)
+FA_GRAD_F32D_DEFAULT(step)
+FA_GRAD_F32D_DEFAULT(leaky_relu)
+FA_GRAD_F32D_DEFAULT(elu)
+FA_GRAD_F32D_DEFAULT(celu)
+FA_GRAD_F32D_DEFAULT(selu)
+FA_GRAD_F32D_DEFAULT(mish)
+FA_GRAD_F32D_DEFAULT(softsign)
+FA_GRAD_F32D_DEFAULT(hardsigmoid)
+FA_GRAD_F32D_DEFAULT(hardswish)
+FA_GRAD_F32D_DEFAULT(hardtanh)
+FA_GRAD_F32D_DEFAULT(relu6)
+FA_GRAD_F32D_DEFAULT(log_sigmoid)
+FA_GRAD_F32D_DEFAULT(threshold)
+FA_GRAD_F32D_DEFAULT(gelu)
+FA_GRAD_F32D_DEFAULT(gelu_tanh)
+FA_GRAD_F32D_DEFAULT(tanhshrink)
+#undef FA_GRAD_F32D_DEFAULT
+
+/* silu: g s (1 + x (1 - s)), s and 1 - s from one e^-|x| and one division. */
+static inline double fa_grad_silu_f32d(double g, double x, const double *p)
+{
+    (void)p;
+    double e = fa_exp_nonpos_f64(-fa_abs_f64(x));
+    double r = 1.0 / (1.0 + e);
+    double s = (x < 0.0) ? e * r : r;
+    double sn = (x < 0.0) ? r : e * r;
+    double y = g * (s * FA_FMA(x, sn, 1.0));
+    return (x == -INFINITY) ? g * 0.0 : y;
+}
+
+/* softplus(beta, threshold): g sigmoid(beta x), without beta x's low part. */
+static inline double fa_grad_softplus_bt_f32d(double g, double x, const double *p)
+{
+    double bx = p[0] * x;
+    return (bx > p[1]) ? g : g * fa_sigmoid_f64(bx);
 }
 
 #endif /* FASTACT_FAMILY_H */

@@ -147,7 +147,7 @@ FA_PARAM_KERNELS(FA_DEFINE_PARAM_LOOPS)
         const double q[2] = {p[0], p[1]};                                     \
         _Pragma("omp simd")                                                   \
         for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            y[i] = (float)fa_grad_##name##_f64((double)g[i], (double)x[i], q); \
+            y[i] = (float)fa_grad_##name##_f32d((double)g[i], (double)x[i], q); \
         }                                                                     \
     }                                                                         \
     static void FA_LOCAL(g_##name##_f64)(const void *gv, const void *xv, void *yv, \
