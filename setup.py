@@ -199,7 +199,7 @@ class BuildExt(build_ext):
 
 
 # The extensions that link the per-ISA loops and their dispatcher.
-USES_LOOPS = {"fastact._ufuncs", "fastact._linear", "fastact._family"}
+USES_LOOPS = {"fastact._ufuncs", "fastact._linear", "fastact._family", "fastact._softmax"}
 
 
 def extension(name, sources, uses_numpy=False):
@@ -220,7 +220,8 @@ extensions = [
               uses_numpy=True),
     extension("fastact._family", ["fastact/_family.pyx", os.path.join(SRC, "fastact_dispatch.c")],
               uses_numpy=True),
-    extension("fastact._softmax", ["fastact/_softmax.pyx"], uses_numpy=True),
+    extension("fastact._softmax", ["fastact/_softmax.pyx", os.path.join(SRC, "fastact_dispatch.c")],
+              uses_numpy=True),
 ]
 
 debug = env_flag("FASTACT_DEBUG") == "1"

@@ -146,3 +146,9 @@ fa_grad_fn fa_grad_kernel(int k, int is_double)
 
 void fa_half_to_float(const void *h, float *f, ptrdiff_t n) { fa_family.half_to_float(h, f, n); }
 void fa_float_to_half(const float *f, void *h, ptrdiff_t n) { fa_family.float_to_half(f, h, n); }
+
+fa_softmax_fn fa_softmax_kernel(int is_double) { return fa_family.softmax[is_double ? 1 : 0]; }
+fa_softmax_backward_fn fa_softmax_backward_kernel(int is_double)
+{
+    return fa_family.softmax_backward[is_double ? 1 : 0];
+}

@@ -672,4 +672,120 @@ static inline double fa_grad_softplus_bt_f32d(double g, double x, const double *
     return (bx > p[1]) ? g : g * fa_sigmoid_f64(bx);
 }
 
+/* ------------------------------------------------------------------------
+ * softmax / log_softmax of one row, in double, vectorizable: the max (a
+ * NaN or an infinite max gives a NaN row, as PyTorch's inf - inf), then
+ * e_i = e^(x_i - max) with x_i - max carried as hi + lo (TwoSum), summed in
+ * FA_SOFTMAX_LANES Neumaier lanes (selects, no branches) started from -1,
+ * so the sum is 1 + rest with rest accurate even when tiny; the lanes'
+ * sums and compensations are then combined in a fixed order.
+ * ------------------------------------------------------------------------ */
+#define FA_SOFTMAX_LANES 16
+
+/* the rounding error of d = a - b (a, b finite or a = -inf: then 0) */
+static inline double fa_difference_lo(double a, double b, double d)
+{
+    double bv = d - a;
+    double lo = (a - (d - bv)) + (-b - bv);
+    return (lo == lo) ? lo : 0.0;
+}
+
+/* Neumaier-summed lanes of e[0..n), plus start; the lanes folded in order. */
+static inline double fa_lane_sum(const double *e, ptrdiff_t n, double start)
+{
+    double s[FA_SOFTMAX_LANES], c[FA_SOFTMAX_LANES];
+    for (int l = 0; l < FA_SOFTMAX_LANES; l++) {
+        s[l] = 0.0;
+        c[l] = 0.0;
+    }
+    s[0] = start;
+    ptrdiff_t i = 0;
+    for (; i + FA_SOFTMAX_LANES <= n; i += FA_SOFTMAX_LANES) {
+        _Pragma("omp simd")
+        for (int l = 0; l < FA_SOFTMAX_LANES; l++) {
+            double v = e[i + l];
+            double t = s[l] + v;
+            c[l] += (fa_abs_f64(s[l]) >= fa_abs_f64(v)) ? (s[l] - t) + v : (v - t) + s[l];
+            s[l] = t;
+        }
+    }
+    for (int l = 0; i + l < n; l++) {
+        double v = e[i + l];
+        double t = s[l] + v;
+        c[l] += (fa_abs_f64(s[l]) >= fa_abs_f64(v)) ? (s[l] - t) + v : (v - t) + s[l];
+        s[l] = t;
+    }
+    /* Neumaier over the lanes' sums and then their compensations, kept
+     * apart: a lane holding 1 + tiny must not round its tiny away */
+    double total = 0.0, comp = 0.0;
+    for (int k = 0; k < 2 * FA_SOFTMAX_LANES; k++) {
+        double v = (k < FA_SOFTMAX_LANES) ? s[k] : c[k - FA_SOFTMAX_LANES];
+        double t = total + v;
+        comp += (fa_abs_f64(total) >= fa_abs_f64(v)) ? (total - t) + v : (v - t) + total;
+        total = t;
+    }
+    return total + comp;
+}
+
+#define FA_DEFINE_SOFTMAX_ROW(T, sfx)                                         \
+    static inline void fa_softmax_row_##sfx(const T *x, T *y, ptrdiff_t n, int log_out, \
+                                            double *e)                        \
+    {                                                                         \
+        double m = -INFINITY;                                                 \
+        int nan = 0;                                                          \
+        _Pragma("omp simd reduction(max:m) reduction(|:nan)")                 \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            double v = (double)x[i];                                          \
+            m = (v > m) ? v : m;                                              \
+            nan |= (v != v);                                                  \
+        }                                                                     \
+        if (nan || m == INFINITY || m == -INFINITY) {                         \
+            for (ptrdiff_t i = 0; i < n; i++)                                 \
+                y[i] = (T)NAN;                                                \
+            return;                                                           \
+        }                                                                     \
+        _Pragma("omp simd")                                                   \
+        for (ptrdiff_t i = 0; i < n; i++) {                                   \
+            double v = (double)x[i];                                          \
+            double d = v - m;                                                 \
+            double ei = fa_exp_nonpos_f64(d);                                 \
+            e[i] = FA_FMA(ei, fa_difference_lo(v, m, d), ei);                 \
+        }                                                                     \
+        double rest = fa_lane_sum(e, n, -1.0);                                \
+        if (log_out) {                                                        \
+            double log_total = log1p(rest);                                   \
+            _Pragma("omp simd")                                               \
+            for (ptrdiff_t i = 0; i < n; i++) {                               \
+                double v = (double)x[i];                                      \
+                double d = v - m;                                             \
+                y[i] = (T)((d - log_total) + fa_difference_lo(v, m, d));      \
+            }                                                                 \
+        } else {                                                              \
+            double total = 1.0 + rest;                                        \
+            _Pragma("omp simd")                                               \
+            for (ptrdiff_t i = 0; i < n; i++)                                 \
+                y[i] = (T)(e[i] / total);                                     \
+        }                                                                     \
+    }                                                                         \
+    /* backward: softmax out = y (g - sum(g y)); log_softmax out = g - e^y sum(g) */ \
+    static inline void fa_softmax_backward_row_##sfx(const T *g, const T *y, T *out, \
+                                                     ptrdiff_t n, int log_out, double *e) \
+    {                                                                         \
+        _Pragma("omp simd")                                                   \
+        for (ptrdiff_t i = 0; i < n; i++)                                     \
+            e[i] = log_out ? (double)g[i] : (double)g[i] * (double)y[i];      \
+        double total = fa_lane_sum(e, n, 0.0);                                \
+        if (log_out) {                                                        \
+            _Pragma("omp simd")                                               \
+            for (ptrdiff_t i = 0; i < n; i++)                                 \
+                out[i] = (T)((double)g[i] - exp((double)y[i]) * total);       \
+        } else {                                                              \
+            _Pragma("omp simd")                                               \
+            for (ptrdiff_t i = 0; i < n; i++)                                 \
+                out[i] = (T)((double)y[i] * ((double)g[i] - total));          \
+        }                                                                     \
+    }
+FA_DEFINE_SOFTMAX_ROW(float, f32)
+FA_DEFINE_SOFTMAX_ROW(double, f64)
+
 #endif /* FASTACT_FAMILY_H */

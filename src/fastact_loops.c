@@ -181,6 +181,20 @@ static void FA_LOCAL(float_to_half)(const float *f, void *hv, ptrdiff_t n)
     }
 }
 
+#define FA_DEFINE_SOFTMAX_LOOPS(T, sfx)                                       \
+    static void FA_LOCAL(softmax_##sfx)(const void *x, void *y, ptrdiff_t n, int log_out, \
+                                        double *scratch)                      \
+    {                                                                         \
+        fa_softmax_row_##sfx((const T *)x, (T *)y, n, log_out, scratch);      \
+    }                                                                         \
+    static void FA_LOCAL(softmax_backward_##sfx)(const void *g, const void *y, void *out, \
+                                                 ptrdiff_t n, int log_out, double *scratch) \
+    {                                                                         \
+        fa_softmax_backward_row_##sfx((const T *)g, (const T *)y, (T *)out, n, log_out, scratch); \
+    }
+FA_DEFINE_SOFTMAX_LOOPS(float, f32)
+FA_DEFINE_SOFTMAX_LOOPS(double, f64)
+
 #define FA_PARAM_ENTRY(name) {FA_LOCAL(p_##name##_f32), FA_LOCAL(p_##name##_f64)},
 #define FA_GRAD_ENTRY(name) {FA_LOCAL(g_##name##_f32), FA_LOCAL(g_##name##_f64)},
 const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
@@ -188,4 +202,6 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     {FA_GRAD_KERNELS(FA_GRAD_ENTRY)},
     FA_LOCAL(half_to_float),
     FA_LOCAL(float_to_half),
+    {FA_LOCAL(softmax_f32), FA_LOCAL(softmax_f64)},
+    {FA_LOCAL(softmax_backward_f32), FA_LOCAL(softmax_backward_f64)},
 };

@@ -72,6 +72,9 @@ typedef void (*fa_param_fn)(const void *x, void *y, ptrdiff_t n, const double *p
 typedef void (*fa_grad_fn)(const void *g, const void *in, void *out, ptrdiff_t n, const double *p);
 typedef void (*fa_half_to_float_fn)(const void *h, float *f, ptrdiff_t n);
 typedef void (*fa_float_to_half_fn)(const float *f, void *h, ptrdiff_t n);
+typedef void (*fa_softmax_fn)(const void *x, void *y, ptrdiff_t n, int log_out, double *scratch);
+typedef void (*fa_softmax_backward_fn)(const void *g, const void *y, void *out, ptrdiff_t n,
+                                       int log_out, double *scratch);
 
 #define FA_ENUM_PARAM(name) FA_P_##name,
 enum fa_param_kernel { FA_PARAM_KERNELS(FA_ENUM_PARAM) FA_N_PARAM };
@@ -85,6 +88,9 @@ typedef struct {
     fa_grad_fn grad[FA_N_GRAD][2];
     fa_half_to_float_fn half_to_float;     /* float16 <-> float32, blocks */
     fa_float_to_half_fn float_to_half;
+    /* softmax rows (scratch: n doubles) and their backward, [float32, float64] */
+    fa_softmax_fn softmax[2];
+    fa_softmax_backward_fn softmax_backward[2];
 } fa_family_table;
 
 /* The family table in use; filled by fa_dispatch_init with fa_kernels. */
@@ -100,6 +106,8 @@ const char *fa_grad_kernel_name(int k);
 fa_param_fn fa_param_kernel(int k, int is_double);
 fa_grad_fn fa_grad_kernel(int k, int is_double);
 void fa_half_to_float(const void *h, float *f, ptrdiff_t n);
+fa_softmax_fn fa_softmax_kernel(int is_double);
+fa_softmax_backward_fn fa_softmax_backward_kernel(int is_double);
 void fa_float_to_half(const float *f, void *h, ptrdiff_t n);
 
 enum fa_isa { FA_ISA_BASELINE = 0, FA_ISA_AVX2 = 1, FA_ISA_AVX512 = 2 };
