@@ -18,7 +18,7 @@ cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.stdlib cimport malloc
 
-from fastact._openmp cimport effective_num_threads
+from fastact._openmp cimport threads_for_length
 from fastact._src cimport (fa_dispatch_init, fa_float_to_half, fa_grad_fn, fa_grad_kernel,
                            fa_half_to_float, fa_n_grad_kernels, fa_n_param_kernels, fa_param_fn,
                            fa_param_kernel, fa_param_kernel_name, fa_grad_kernel_name)
@@ -34,7 +34,6 @@ cdef extern from "fenv.h" nogil:
     int FE_UNDERFLOW
     int FE_OVERFLOW
     int FE_DIVBYZERO
-    int FE_INEXACT
     int fetestexcept(int excepts)
     int feclearexcept(int excepts)
 
@@ -166,10 +165,8 @@ cdef void family_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
     else:
         for j in range(loop.n_params):
             p[j] = (<const double *>args[n_data + j])[0]
-        if n >= loop.min_parallel and (direct or (dsteps[1] == size and dsteps[2] == size)):
-            n_threads = effective_num_threads()
-            if n // (loop.min_parallel // 4 + 1) < n_threads:
-                n_threads = <int>(n // (loop.min_parallel // 4 + 1))
+        if direct or (dsteps[1] == size and dsteps[2] == size):
+            n_threads = threads_for_length(n, loop.min_parallel)
         if n_threads <= 1:
             run_range(loop, data, dsteps, 0, n, p, direct, size)
         else:

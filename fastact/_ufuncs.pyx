@@ -14,7 +14,7 @@ import warnings
 cimport numpy as cnp
 from cython.parallel cimport prange
 
-from fastact._openmp cimport effective_num_threads
+from fastact._openmp cimport threads_for_length
 from fastact._src cimport (fa_unary_fn, fa_kernels, fa_dispatch_init, fa_dispatch_isa,
                            fa_dispatch_compiled, fa_float_to_half, fa_half_to_float)
 
@@ -54,13 +54,7 @@ cdef void run_contiguous(fa_unary_fn kernel, const char *x, char *y, Py_ssize_t 
     cdef Py_ssize_t chunk, n_chunks, c, start
     if n <= 0:
         return
-    if n >= min_parallel_elems:
-        n_threads = effective_num_threads()
-        # No thread gets less than a quarter of the threshold: on the
-        # 16-core machine, float32 at n = 1e4 ran fastest on 2 to 4 threads
-        # and slower on 8 and 16 (waking them costs more than they save).
-        if min_parallel_elems >= 4 and n // (min_parallel_elems // 4) < n_threads:
-            n_threads = <int>(n // (min_parallel_elems // 4))
+    n_threads = threads_for_length(n, min_parallel_elems)
     if n_threads <= 1:
         kernel(x, y, n)
         return
@@ -149,10 +143,8 @@ cdef void unary_loop_half(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
     cdef int flags = FE_INVALID | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO
     cdef int raised_before = fetestexcept(flags)
     cdef int n_threads = 1
-    if steps[0] == 2 and steps[1] == 2 and n >= loop.min_parallel_elems:
-        n_threads = effective_num_threads()
-        if loop.min_parallel_elems >= 4 and n // (loop.min_parallel_elems // 4) < n_threads:
-            n_threads = <int>(n // (loop.min_parallel_elems // 4))
+    if steps[0] == 2 and steps[1] == 2:
+        n_threads = threads_for_length(n, loop.min_parallel_elems)
     if n_threads <= 1:
         half_blocks(kernel, args[0], steps[0], args[1], steps[1], n)
     else:
