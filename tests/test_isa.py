@@ -1,5 +1,7 @@
 """Every instruction set compiled in, forced with FASTACT_ISA, meets the same
-ULP bounds; the FMA builds (AVX2, AVX-512) agree bitwise."""
+ULP bounds; the FMA builds (AVX2, AVX-512) agree bitwise, except float32
+sigmoid, which AVX-512 computes with vrcp14ps (no AVX2 counterpart): there
+the two agree within the 1-ULP bound, each to the exact result."""
 import os
 import subprocess
 import sys
@@ -41,6 +43,10 @@ for n in (7, 64, 1003):
         results["dot-" + dt + "-" + str(n)] = np.array(L.dot(x, w))
 np.savez(path + "." + isa + ".npz", isa_in_use=np.array(u.isa()), **results)
 """ % (ACTIVATIONS,)
+
+
+# kernels whose AVX-512 loop uses instructions without an AVX2 counterpart
+BY_HAND_AVX512 = {("sigmoid", np.float32)}
 
 
 def _supported_isas():
@@ -92,6 +98,14 @@ def test_fma_isas_agree_bitwise(per_isa_results, name, dtype):
     if len(fma) < 2:
         pytest.skip("this CPU or build has fewer than two FMA instruction sets")
     key = name + "-" + np.dtype(dtype).name
+    if (name, dtype) in BY_HAND_AVX512:
+        # each is within the bound of the exact result (the test above);
+        # they differ in the last bit on a few inputs only
+        a, b = results["avx2"][key], results["avx512"][key]
+        differ = (a != b) & ~(np.isnan(a) & np.isnan(b))
+        assert differ.mean() < 0.01, differ.mean()
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        return
     np.testing.assert_array_equal(results["avx2"][key], results["avx512"][key])
 
 
