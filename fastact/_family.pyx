@@ -20,6 +20,7 @@ from libc.stdlib cimport malloc
 
 from fastact._openmp cimport threads_for_length
 from fastact._src cimport (fa_dispatch_init, fa_float_to_half, fa_grad_fn, fa_grad_kernel,
+                           fa_param_kernel_nt, fa_grad_kernel_nt, fa_default_stream_min_bytes,
                            fa_half_to_float, fa_n_grad_kernels, fa_n_param_kernels, fa_param_fn,
                            fa_param_kernel, fa_param_kernel_name, fa_grad_kernel_name)
 
@@ -59,11 +60,21 @@ cdef struct FamilyLoop:
 cdef Py_ssize_t FAMILY_MIN_PARALLEL = 8192
 
 
+# Outputs of at least this many bytes are written with streaming stores, as
+# in fastact._ufuncs (see the measurements there); _stream_threshold() sets it.
+cdef Py_ssize_t stream_min_bytes = fa_default_stream_min_bytes()
+
+
 cdef inline void call_kernel(const FamilyLoop *loop, const char *g, const char *x, char *y,
-                             Py_ssize_t n, const double *p) noexcept nogil:
+                             Py_ssize_t n, const double *p, bint stream=False) noexcept nogil:
     cdef int is_double = loop.dtype == DT_DOUBLE
     if loop.grad:
-        fa_grad_kernel(loop.kernel, is_double)(g, x, y, n, p)
+        if stream:
+            fa_grad_kernel_nt(loop.kernel, is_double)(g, x, y, n, p)
+        else:
+            fa_grad_kernel(loop.kernel, is_double)(g, x, y, n, p)
+    elif stream:
+        fa_param_kernel_nt(loop.kernel, is_double)(x, y, n, p)
     else:
         fa_param_kernel(loop.kernel, is_double)(x, y, n, p)
 
@@ -121,9 +132,11 @@ cdef void run_blocks(const FamilyLoop *loop, char **data, Py_ssize_t *steps, Py_
 
 
 cdef void run_range(const FamilyLoop *loop, char **data, Py_ssize_t *steps, Py_ssize_t start,
-                    Py_ssize_t n, const double *p, bint direct, Py_ssize_t size) noexcept nogil:
+                    Py_ssize_t n, const double *p, bint direct, Py_ssize_t size,
+                    bint stream) noexcept nogil:
     if direct:
-        call_kernel(loop, data[0] + start * size, data[1] + start * size, data[2] + start * size, n, p)
+        call_kernel(loop, data[0] + start * size, data[1] + start * size, data[2] + start * size,
+                    n, p, stream)
     else:
         run_blocks(loop, data, steps, start, n, p)
 
@@ -156,6 +169,7 @@ cdef void family_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
     cdef bint direct = loop.dtype != DT_HALF and dsteps[1] == size and dsteps[2] == size and \
         (not loop.grad or dsteps[0] == size)
     cdef int n_threads = 1
+    cdef bint stream = direct and n * size >= stream_min_bytes
     if not params_fixed:
         # array-valued parameters: one element at a time
         for i in range(n):
@@ -168,7 +182,7 @@ cdef void family_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
         if direct or (dsteps[1] == size and dsteps[2] == size):
             n_threads = threads_for_length(n, loop.min_parallel)
         if n_threads <= 1:
-            run_range(loop, data, dsteps, 0, n, p, direct, size)
+            run_range(loop, data, dsteps, 0, n, p, direct, size, stream)
         else:
             chunk = (n + n_threads - 1) // n_threads
             chunk = (chunk + 63) // 64 * 64
@@ -176,10 +190,23 @@ cdef void family_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
             for c in prange(n_chunks, schedule='static', num_threads=n_chunks):
                 start = c * chunk
                 run_range(loop, data, dsteps, start, chunk if n - start > chunk else n - start,
-                          p, direct, size)
+                          p, direct, size, stream)
     cdef int raised_here = fetestexcept(flags) & ~raised_before
     if raised_here:
         feclearexcept(raised_here)
+
+
+def _stream_threshold(n_bytes=None):
+    """Get (and with a value, set) the output size in bytes from which the
+    family's contiguous loops write with streaming stores (as
+    fastact._ufuncs._stream_threshold); returns the previous value."""
+    global stream_min_bytes
+    previous = stream_min_bytes
+    if n_bytes is not None:
+        if n_bytes < 0:
+            raise ValueError("n_bytes must be >= 0, got %r" % (n_bytes,))
+        stream_min_bytes = n_bytes
+    return previous
 
 
 # --- the ufunc objects -------------------------------------------------------

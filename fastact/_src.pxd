@@ -18,6 +18,8 @@ cdef extern from "fastact_loops.h" nogil:
         fa_unary_fn copy_f64
 
     fa_kernel_table fa_kernels
+    fa_kernel_table fa_kernels_nt
+    Py_ssize_t fa_default_stream_min_bytes()
     int fa_dispatch_init(const char *request)
     const char *fa_dispatch_isa()
     const char *fa_dispatch_compiled()
@@ -53,6 +55,8 @@ cdef extern from "fastact_loops.h" nogil:
     const char *fa_grad_kernel_name(int k)
     fa_param_fn fa_param_kernel(int k, int is_double)
     fa_grad_fn fa_grad_kernel(int k, int is_double)
+    fa_param_fn fa_param_kernel_nt(int k, int is_double)
+    fa_grad_fn fa_grad_kernel_nt(int k, int is_double)
     void fa_half_to_float(const void *h, float *f, Py_ssize_t n)
     void fa_float_to_half(const float *f, void *h, Py_ssize_t n)
     ctypedef void (*fa_softmax_fn)(const void *x, void *y, Py_ssize_t n, int log_out,

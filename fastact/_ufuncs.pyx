@@ -16,7 +16,8 @@ from cython.parallel cimport prange
 
 from fastact._openmp cimport threads_for_length
 from fastact._src cimport (fa_unary_fn, fa_kernels, fa_dispatch_init, fa_dispatch_isa,
-                           fa_dispatch_compiled, fa_float_to_half, fa_half_to_float)
+                           fa_dispatch_compiled, fa_float_to_half, fa_half_to_float,
+                           fa_kernels_nt, fa_default_stream_min_bytes)
 
 cnp.import_array()
 cnp.import_ufunc()
@@ -32,6 +33,7 @@ cdef extern from "fenv.h" nogil:
 
 cdef struct UnaryLoop:
     fa_unary_fn *kernel            # slot in fa_kernels, read at call time
+    fa_unary_fn *kernel_nt         # its twin in fa_kernels_nt (streaming stores)
     Py_ssize_t itemsize
     Py_ssize_t min_parallel_elems  # below this, run on the calling thread
 
@@ -46,6 +48,18 @@ cdef enum:
 # this many elements (256 bytes of float32), so no two threads share a cache line.
 cdef enum:
     CHUNK_ALIGN_ELEMS = 64
+
+
+# Outputs of at least this many bytes are written with streaming stores
+# (fa_kernels_nt): a quarter of the last-level cache (fastact_loops.h).
+# Measured on the 2-core machine (L3 260 MiB as the VM reports it; threshold
+# 65 MiB), float32 copy and sigmoid, GB/s plain / streamed: 64 MB out 47 / 74
+# and 37 / 42; 128 MB out 29 / 55 and 23 / 41; 400 MB out 28 / 44 and 22 / 40
+# (benchmarks/streaming.py, results/streaming_stores.txt).  Streaming wins the
+# repeated-call benchmark at every size, but below the threshold the output
+# stays cached for the next reader, which the benchmark does not measure.
+# _stream_threshold() reads and sets it.
+cdef Py_ssize_t stream_min_bytes = fa_default_stream_min_bytes()
 
 
 cdef void run_contiguous(fa_unary_fn kernel, const char *x, char *y, Py_ssize_t n,
@@ -107,6 +121,8 @@ cdef void unary_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
     cdef int flags = FE_INVALID | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO
     cdef int raised_before = fetestexcept(flags)
     if steps[0] == size and steps[1] == size:
+        if n * size >= stream_min_bytes:
+            kernel = loop.kernel_nt[0]
         run_contiguous(kernel, args[0], args[1], n, size, loop.min_parallel_elems)
     else:
         run_strided(kernel, args[0], steps[0], args[1], steps[1], n, size)
@@ -184,14 +200,21 @@ cdef void *_loop_data[N_UNARY * 3]
 _ufunc_strings = []   # NumPy keeps pointers to the name and doc: keep them alive
 
 
+cdef fa_unary_fn *nt_twin(fa_unary_fn *slot):
+    """The slot of fa_kernels_nt at slot's place in fa_kernels (one struct type)."""
+    return <fa_unary_fn *>(<char *>&fa_kernels_nt + (<char *>slot - <char *>&fa_kernels))
+
+
 cdef object make_unary_ufunc(int index, fa_unary_fn *slot_f32, fa_unary_fn *slot_f64,
                              Py_ssize_t min_parallel_f32, str name, str doc):
     # A float64 element costs about twice a float32 one (half the SIMD
     # lanes), so float64 pays off in parallel at half the length.
     _loops[2 * index].kernel = slot_f32
+    _loops[2 * index].kernel_nt = nt_twin(slot_f32)
     _loops[2 * index].itemsize = 4
     _loops[2 * index].min_parallel_elems = min_parallel_f32
     _loops[2 * index + 1].kernel = slot_f64
+    _loops[2 * index + 1].kernel_nt = nt_twin(slot_f64)
     _loops[2 * index + 1].itemsize = 8
     _loops[2 * index + 1].min_parallel_elems = min_parallel_f32 // 2
     _loop_data[3 * index] = &_loops[2 * index]          # float16 runs the float32 kernel
@@ -221,6 +244,22 @@ def _parallel_threshold(name, dtype, min_parallel_elems=None):
         if min_parallel_elems < 0:
             raise ValueError("min_parallel_elems must be >= 0, got %r" % (min_parallel_elems,))
         loop.min_parallel_elems = min_parallel_elems
+    return previous
+
+
+def _stream_threshold(n_bytes=None):
+    """Get (and with a value, set) the output size in bytes from which the
+    element-wise loops (these and fastact._family's) write with streaming
+    stores; returns the previous value.  For the benchmarks and tests (0
+    streams everything)."""
+    global stream_min_bytes
+    previous = stream_min_bytes
+    if n_bytes is not None:
+        if n_bytes < 0:
+            raise ValueError("n_bytes must be >= 0, got %r" % (n_bytes,))
+        from fastact import _family
+        _family._stream_threshold(n_bytes)
+        stream_min_bytes = n_bytes
     return previous
 
 

@@ -8,25 +8,32 @@
  * FA_HAVE_AVX512 when it compiled those copies.
  */
 #include <string.h>
+#if defined(__linux__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 
 #include "fastact_linear.h"
 #include "fastact_loops.h"
 
 extern const fa_kernel_table fa_kernels_baseline;
+extern const fa_kernel_table fa_kernels_nt_baseline;
 extern const fa_linear_table fa_linear_baseline;
 extern const fa_family_table fa_family_baseline;
 #ifdef FA_HAVE_AVX2
 extern const fa_kernel_table fa_kernels_avx2;
+extern const fa_kernel_table fa_kernels_nt_avx2;
 extern const fa_linear_table fa_linear_avx2;
 extern const fa_family_table fa_family_avx2;
 #endif
 #ifdef FA_HAVE_AVX512
 extern const fa_kernel_table fa_kernels_avx512;
+extern const fa_kernel_table fa_kernels_nt_avx512;
 extern const fa_linear_table fa_linear_avx512;
 extern const fa_family_table fa_family_avx512;
 #endif
 
 fa_kernel_table fa_kernels;
+fa_kernel_table fa_kernels_nt;
 fa_linear_table fa_linear;
 fa_family_table fa_family;
 static int fa_isa_in_use = -1;
@@ -58,6 +65,7 @@ static void fa_install(int isa)
 #ifdef FA_HAVE_AVX512
     case FA_ISA_AVX512:
         fa_kernels = fa_kernels_avx512;
+        fa_kernels_nt = fa_kernels_nt_avx512;
         fa_linear = fa_linear_avx512;
         fa_family = fa_family_avx512;
         return;
@@ -65,12 +73,14 @@ static void fa_install(int isa)
 #ifdef FA_HAVE_AVX2
     case FA_ISA_AVX2:
         fa_kernels = fa_kernels_avx2;
+        fa_kernels_nt = fa_kernels_nt_avx2;
         fa_linear = fa_linear_avx2;
         fa_family = fa_family_avx2;
         return;
 #endif
     default:
         fa_kernels = fa_kernels_baseline;
+        fa_kernels_nt = fa_kernels_nt_baseline;
         fa_linear = fa_linear_baseline;
         fa_family = fa_family_baseline;
     }
@@ -144,6 +154,16 @@ fa_grad_fn fa_grad_kernel(int k, int is_double)
     return fa_family.grad[k][is_double ? 1 : 0];
 }
 
+fa_param_fn fa_param_kernel_nt(int k, int is_double)
+{
+    return fa_family.param_nt[k][is_double ? 1 : 0];
+}
+
+fa_grad_fn fa_grad_kernel_nt(int k, int is_double)
+{
+    return fa_family.grad_nt[k][is_double ? 1 : 0];
+}
+
 void fa_half_to_float(const void *h, float *f, ptrdiff_t n) { fa_family.half_to_float(h, f, n); }
 void fa_float_to_half(const float *f, void *h, ptrdiff_t n) { fa_family.float_to_half(f, h, n); }
 
@@ -151,4 +171,21 @@ fa_softmax_fn fa_softmax_kernel(int is_double) { return fa_family.softmax[is_dou
 fa_softmax_backward_fn fa_softmax_backward_kernel(int is_double)
 {
     return fa_family.softmax_backward[is_double ? 1 : 0];
+}
+
+/* --- streaming stores for large outputs (see fastact_loops.h) ------------- */
+
+ptrdiff_t fa_default_stream_min_bytes(void)
+{
+    long llc = 0;
+#if defined(__linux__) && defined(_SC_LEVEL3_CACHE_SIZE)
+    llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (llc <= 0) {
+        llc = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    }
+#endif
+    if (llc <= 0) {
+        return (ptrdiff_t)64 << 20;
+    }
+    return (ptrdiff_t)llc / 4;
 }

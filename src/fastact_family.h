@@ -37,7 +37,7 @@
  * the half subnormal's); normal ones by adding the rounding bias to the bits
  * (after F. Giesen's float_to_half_fast3_rtne).
  * ------------------------------------------------------------------------ */
-static inline float fa_f16_to_f32(uint16_t h)
+static FA_INLINE float fa_f16_to_f32(uint16_t h)
 {
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
     uint32_t em = h & 0x7fffu;
@@ -46,7 +46,7 @@ static inline float fa_f16_to_f32(uint16_t h)
     return fa_from_bits_f32(r | sign);
 }
 
-static inline uint16_t fa_f32_to_f16(float f)
+static FA_INLINE uint16_t fa_f32_to_f16(float f)
 {
     uint32_t x = fa_bits_f32(f);
     uint32_t sign = x & 0x80000000u;
@@ -64,7 +64,7 @@ static inline uint16_t fa_f32_to_f16(float f)
  * already subnormal would keep only its few bits).  Below -800 the result
  * is +-0 (exact for |a| < 2^100; the callers' a are x or 1 + x there, whose
  * product with e^x vanishes). */
-static inline double fa_mul_exp_nonpos_f64(double a, double x)
+static FA_INLINE double fa_mul_exp_nonpos_f64(double a, double x)
 {
     int64_t k;
     double xc = (x < -800.0) ? -800.0 : x;
@@ -84,21 +84,21 @@ static inline double fa_mul_exp_nonpos_f64(double a, double x)
  * ------------------------------------------------------------------------ */
 
 /* x > 0 ? x : slope * x (one rounding); NaN stays NaN. */
-static inline double fa_leaky_relu_f64(double x, const double *p)
+static FA_INLINE double fa_leaky_relu_f64(double x, const double *p)
 {
     return (x > 0.0) ? x : x * p[0];
 }
 
 /* alpha * expm1(x) for x <= 0, from the hi + lo expm1: one rounding of the
  * product plus the low part, <= 1 ULP. */
-static inline double fa_alpha_expm1_nonpos(double x, double alpha, double alpha_lo)
+static FA_INLINE double fa_alpha_expm1_nonpos(double x, double alpha, double alpha_lo)
 {
     double lo, hi = fa_expm1_nonpos_hilo_f64((x < 0.0) ? x : 0.0, &lo);
     return FA_FMA(alpha, hi, FA_FMA(alpha_lo, hi, alpha * lo));
 }
 
 /* elu: x > 0 ? x : alpha * (e^x - 1). */
-static inline double fa_elu_f64(double x, const double *p)
+static FA_INLINE double fa_elu_f64(double x, const double *p)
 {
     double neg = fa_alpha_expm1_nonpos(x, p[0], 0.0);
     return (x > 0.0) ? x : ((x != x) ? x : neg);
@@ -106,7 +106,7 @@ static inline double fa_elu_f64(double x, const double *p)
 
 /* celu: max(0, x) + min(0, alpha * (e^(x/alpha) - 1)), alpha != 0 (checked
  * by the caller): x > 0 ? x : alpha * expm1(x / alpha). */
-static inline double fa_celu_f64(double x, const double *p)
+static FA_INLINE double fa_celu_f64(double x, const double *p)
 {
     double neg = fa_alpha_expm1_nonpos(x / p[0], p[0], 0.0);
     return (x > 0.0) ? x : ((x != x) ? x : neg);
@@ -119,7 +119,7 @@ static inline double fa_celu_f64(double x, const double *p)
 #define FA_SELU_SCALE_LO 0x1.6fc7d272f2695p-55
 #define FA_SELU_SA_HI 0x1.c212cc640f031p+0          /* scale * alpha */
 #define FA_SELU_SA_LO 0x1.05161b045a1fep-56
-static inline double fa_selu_f64(double x, const double *p)
+static FA_INLINE double fa_selu_f64(double x, const double *p)
 {
     (void)p;
     double neg = fa_alpha_expm1_nonpos(x, FA_SELU_SA_HI, FA_SELU_SA_LO);
@@ -129,7 +129,7 @@ static inline double fa_selu_f64(double x, const double *p)
 
 /* silu (swish): x * sigmoid(x); tiny for very negative x, never NaN for
  * finite x (the sigmoid is 0, not inf * 0). */
-static inline double fa_silu_f64(double x, const double *p)
+static FA_INLINE double fa_silu_f64(double x, const double *p)
 {
     (void)p;
     double y = (x < FA_TAIL_X) ? fa_mul_exp_nonpos_f64(x, x) : x * fa_sigmoid_f64(x);
@@ -140,7 +140,7 @@ static inline double fa_silu_f64(double x, const double *p)
  * with u = e^x, tanh(log(1 + u)) = n / d, n = u(u + 2), d = n + 2; for x > 0
  * written in v = e^-x as n = 1 + 2v, d = n + 2v^2, so nothing overflows.
  * Returns t = n / d and *d_minus_n = d - n (2 or 2v^2, for the gradient). */
-static inline double fa_tanh_softplus_f64(double x, double *d_minus_n, double *d_out)
+static FA_INLINE double fa_tanh_softplus_f64(double x, double *d_minus_n, double *d_out)
 {
     double e = fa_exp_nonpos_f64(-fa_abs_f64(x));
     double pos_n = 1.0 + 2.0 * e, neg_n = e * (e + 2.0);
@@ -152,7 +152,7 @@ static inline double fa_tanh_softplus_f64(double x, double *d_minus_n, double *d
     return n / d;
 }
 
-static inline double fa_mish_f64(double x, const double *p)
+static FA_INLINE double fa_mish_f64(double x, const double *p)
 {
     (void)p;
     double dmn, d;
@@ -162,7 +162,7 @@ static inline double fa_mish_f64(double x, const double *p)
 
 /* softsign: x / (1 + |x|); 1 + |x| is carried as hi + lo (TwoSum) and the
  * quotient corrected by its residual. */
-static inline double fa_softsign_f64(double x, const double *p)
+static FA_INLINE double fa_softsign_f64(double x, const double *p)
 {
     (void)p;
     double a = fa_abs_f64(x);
@@ -177,7 +177,7 @@ static inline double fa_softsign_f64(double x, const double *p)
 
 /* hardsigmoid: 0 for x <= -3, 1 for x >= 3, else x/6 + 1/2 = (x + 3) / 6,
  * with x + 3 as hi + lo and the quotient corrected: nearly correctly rounded. */
-static inline double fa_hardsigmoid_f64(double x, const double *p)
+static FA_INLINE double fa_hardsigmoid_f64(double x, const double *p)
 {
     (void)p;
     double t = x + 3.0;
@@ -190,7 +190,7 @@ static inline double fa_hardsigmoid_f64(double x, const double *p)
 }
 
 /* hardswish: 0 for x <= -3, x for x >= 3, else x * (x + 3) / 6. */
-static inline double fa_hardswish_f64(double x, const double *p)
+static FA_INLINE double fa_hardswish_f64(double x, const double *p)
 {
     double y = x * fa_hardsigmoid_f64(x, p);
     y = (x <= -3.0) ? 0.0 : y;
@@ -198,14 +198,14 @@ static inline double fa_hardswish_f64(double x, const double *p)
 }
 
 /* hardtanh: clamp to [min_val, max_val]; NaN stays NaN. */
-static inline double fa_hardtanh_f64(double x, const double *p)
+static FA_INLINE double fa_hardtanh_f64(double x, const double *p)
 {
     double r = (x < p[0]) ? p[0] : x;
     return (r > p[1]) ? p[1] : r;
 }
 
 /* relu6: clamp to [0, 6] (relu6(-0) = +0, as relu). */
-static inline double fa_relu6_f64(double x, const double *p)
+static FA_INLINE double fa_relu6_f64(double x, const double *p)
 {
     (void)p;
     double r = (x < 0.0) ? 0.0 : x;
@@ -214,7 +214,7 @@ static inline double fa_relu6_f64(double x, const double *p)
 }
 
 /* log_sigmoid: log(1 / (1 + e^-x)) = -softplus(-x). */
-static inline double fa_log_sigmoid_f64(double x, const double *p)
+static FA_INLINE double fa_log_sigmoid_f64(double x, const double *p)
 {
     (void)p;
     return -fa_softplus_f64(-x);
@@ -222,7 +222,7 @@ static inline double fa_log_sigmoid_f64(double x, const double *p)
 
 /* threshold: x > threshold ? x : value (NaN stays NaN, as PyTorch's
  * x <= threshold ? value : x). */
-static inline double fa_threshold_f64(double x, const double *p)
+static FA_INLINE double fa_threshold_f64(double x, const double *p)
 {
     return (x <= p[0]) ? p[1] : x;
 }
@@ -232,7 +232,7 @@ static inline double fa_threshold_f64(double x, const double *p)
  * beta * x is carried as hi + lo (an FMA): for very negative products the
  * rounding of beta * x alone would cost |beta * x| ULP of the result, since
  * softplus(u) ~ e^u there; softplus(hi + lo) = softplus(hi) + lo * sigmoid(hi). */
-static inline double fa_softplus_bt_f64(double x, const double *p)
+static FA_INLINE double fa_softplus_bt_f64(double x, const double *p)
 {
     double bx = p[0] * x;
     double bx_lo = FA_FMA(p[0], x, -bx);
@@ -255,7 +255,7 @@ static inline double fa_softplus_bt_f64(double x, const double *p)
 #define FA_TWO_OVER_SQRT_PI 0x1.20dd750429b6dp+0
 #define FA_INV_SQRT_2PI 0x1.9884533d43651p-2
 
-static inline double fa_phi_neg_abs_f64(double a)      /* Phi(-a), a >= 0, a <= 37 */
+static FA_INLINE double fa_phi_neg_abs_f64(double a)      /* Phi(-a), a >= 0, a <= 37 */
 {
     double z = a * FA_INV_SQRT2_HI;
     double z_lo = FA_FMA(a, FA_INV_SQRT2_HI, -z) + a * FA_INV_SQRT2_LO;
@@ -267,7 +267,7 @@ static inline double fa_phi_neg_abs_f64(double a)      /* Phi(-a), a >= 0, a <= 
 
 /* S(a) = 1 - 1/a^2 + 3/a^4 - 15/a^6 + ..., the asymptotic series of
  * Phi(-a) = phi(a) / a * S(a) (eight terms: < 2^-60 at a = 37). */
-static inline double fa_gelu_series_f64(double a)
+static FA_INLINE double fa_gelu_series_f64(double a)
 {
     double v = 1.0 / (a * a);
     double s = 2027025.0;
@@ -283,14 +283,14 @@ static inline double fa_gelu_series_f64(double a)
 
 /* x Phi(x) for x = -a < -37: -e^(-a^2/2) / sqrt(2 pi) * S(a), with
  * e^(-(h + h_lo)/2) = e^(-h/2) (1 - h_lo/2), h + h_lo = a^2 exactly. */
-static inline double fa_gelu_tail_f64(double a)
+static FA_INLINE double fa_gelu_tail_f64(double a)
 {
     double h = a * a;
     double h_lo = FA_FMA(a, a, -h);
     return fa_mul_exp_nonpos_f64(-FA_INV_SQRT_2PI * fa_gelu_series_f64(a) * (1.0 - 0.5 * h_lo), -0.5 * h);
 }
 
-static inline double fa_gelu_f64(double x, const double *p)
+static FA_INLINE double fa_gelu_f64(double x, const double *p)
 {
     (void)p;
     double a = fa_abs_f64(x);
@@ -307,7 +307,7 @@ static inline double fa_gelu_f64(double x, const double *p)
  * negative tail (see the README's bound). */
 #define FA_GELU_K1 0x1.9884533d43651p+0          /* 2 sqrt(2/pi) */
 #define FA_GELU_K3 0x1.2444f2a4d8b4bp-4          /* 2 sqrt(2/pi) 0.044715 */
-static inline double fa_gelu_tanh_f64(double x, const double *p)
+static FA_INLINE double fa_gelu_tanh_f64(double x, const double *p)
 {
     (void)p;
     double v = x * FA_FMA(FA_GELU_K3, x * x, FA_GELU_K1);
@@ -324,7 +324,7 @@ static inline double fa_gelu_tanh_f64(double x, const double *p)
 static const double fa_tanhshrink_series[19] = {
     0x1.eb3229047434cp-26, -0x1.2efe8db3aff1fp-24, 0x1.75cde6563fed9p-23, -0x1.cd299de4ae6bbp-22, 0x1.1c77df95c1c0dp-20, -0x1.5ef2da474e5b7p-19, 0x1.b0f72d3ee24e9p-18, -0x1.0b132d39a6050p-16, 0x1.497d8eea25259p-15, -0x1.967e18afcafadp-14, 0x1.f57d7734d1664p-13, -0x1.3558248036744p-11, 0x1.7da36452b75e3p-10, -0x1.d6d3d0e157de0p-9, 0x1.226e355e6c23dp-7, -0x1.664f4882c10fap-6, 0x1.ba1ba1ba1ba1cp-5, -0x1.1111111111111p-3, 0x1.5555555555555p-2
 };
-static inline double fa_tanhshrink_f64(double x, const double *p)
+static FA_INLINE double fa_tanhshrink_f64(double x, const double *p)
 {
     (void)p;
     double x2 = x * x;
@@ -367,7 +367,7 @@ static inline double fa_tanhshrink_f64(double x, const double *p)
 /* silu: x sigmoid(x) = x n / (1 + e), e = e^-|x| (~1 ULP), n = 1 or e: four
  * roundings of 2^-53; e^-|x| stays normal for every float32 x that matters
  * (below -745 the result is -0). */
-static inline double fa_silu_f32d(double x, const double *p)
+static FA_INLINE double fa_silu_f32d(double x, const double *p)
 {
     (void)p;
     double e = fa_exp_nonpos_f64(-fa_abs_f64(x));
@@ -378,7 +378,7 @@ static inline double fa_silu_f32d(double x, const double *p)
 /* softplus(beta x) / beta without the low part of beta x: for a float x its
  * rounding costs |beta x| 2^-53 relative, below 2^-40 wherever a float32
  * result is not 0 or x. */
-static inline double fa_softplus_bt_f32d(double x, const double *p)
+static FA_INLINE double fa_softplus_bt_f32d(double x, const double *p)
 {
     double bx = p[0] * x;
     double y = fa_softplus_f64(bx) / p[0];
@@ -389,7 +389,7 @@ static inline double fa_softplus_bt_f32d(double x, const double *p)
  * 17x^7/315 (the next term is below 2^-38 relative); above, x - tanh(x) in
  * double with a plain tanh (-em / (em + 2), a few double ULP), whose error
  * the cancellation multiplies by at most 3 / x^2 = 2^13.6: below 2^-36. */
-static inline double fa_tanhshrink_f32d(double x, const double *p)
+static FA_INLINE double fa_tanhshrink_f32d(double x, const double *p)
 {
     (void)p;
     double x2 = x * x;
@@ -405,7 +405,7 @@ static inline double fa_tanhshrink_f32d(double x, const double *p)
 
 /* x + 3 in double (exact unless |x| < 2^-29, and then within 2^-53), times
  * a rounded 1/6: relative error below 2^-51. */
-static inline double fa_hardsigmoid_f32d(double x, const double *p)
+static FA_INLINE double fa_hardsigmoid_f32d(double x, const double *p)
 {
     (void)p;
     double y = (x + 3.0) * (1.0 / 6.0);
@@ -414,7 +414,7 @@ static inline double fa_hardsigmoid_f32d(double x, const double *p)
 }
 
 /* x (x + 3) in double: relative error below 2^-51, as hardsigmoid's. */
-static inline double fa_hardswish_f32d(double x, const double *p)
+static FA_INLINE double fa_hardswish_f32d(double x, const double *p)
 {
     (void)p;
     double y = (x * (x + 3.0)) * (1.0 / 6.0);
@@ -424,7 +424,7 @@ static inline double fa_hardswish_f32d(double x, const double *p)
 
 /* -softplus(-x) with float32 softplus (evaluated in double without a
  * division, <= 0.512 ULP over every float32 input). */
-static inline double fa_log_sigmoid_f32d(double x, const double *p)
+static FA_INLINE double fa_log_sigmoid_f32d(double x, const double *p)
 {
     (void)p;
     return -(double)fa_softplus_f32(-(float)x);
@@ -435,28 +435,28 @@ static inline double fa_log_sigmoid_f32d(double x, const double *p)
  * ------------------------------------------------------------------------ */
 
 /* sigmoid, from y: g * y * (1 - y). */
-static inline double fa_grad_sigmoid_f64(double g, double y, const double *p)
+static FA_INLINE double fa_grad_sigmoid_f64(double g, double y, const double *p)
 {
     (void)p;
     return g * (y * (1.0 - y));
 }
 
 /* tanh, from y: g * (1 - y^2) = g * (1 - y)(1 + y) (no cancellation near 1). */
-static inline double fa_grad_tanh_f64(double g, double y, const double *p)
+static FA_INLINE double fa_grad_tanh_f64(double g, double y, const double *p)
 {
     (void)p;
     return g * ((1.0 - y) * (1.0 + y));
 }
 
 /* softplus (beta = 1): g * sigmoid(x). */
-static inline double fa_grad_softplus_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_softplus_f64(double g, double x, const double *p)
 {
     (void)p;
     return g * fa_sigmoid_f64(x);
 }
 
 /* relu: g where x > 0, else 0 (PyTorch's subgradient 0 at 0). */
-static inline double fa_grad_relu_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_relu_f64(double g, double x, const double *p)
 {
     (void)p;
     double r = (x > 0.0) ? g : 0.0;
@@ -465,21 +465,21 @@ static inline double fa_grad_relu_f64(double g, double x, const double *p)
 
 /* step: 0 everywhere (its derivative is 0 where it exists, as PyTorch's
  * heaviside has no gradient); NaN stays NaN. */
-static inline double fa_grad_step_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_step_f64(double g, double x, const double *p)
 {
     (void)p;
     double r = g * 0.0;
     return (x != x) ? x : r;
 }
 
-static inline double fa_grad_leaky_relu_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_leaky_relu_f64(double g, double x, const double *p)
 {
     double r = (x > 0.0) ? g : g * p[0];
     return (x != x) ? x : r;
 }
 
 /* elu: g for x > 0, else g * alpha * e^x. */
-static inline double fa_grad_elu_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_elu_f64(double g, double x, const double *p)
 {
     double r = (x > 0.0) ? g : g * fa_mul_exp_nonpos_f64(p[0], (x < 0.0) ? x : 0.0);
     return (x != x) ? x : r;
@@ -487,7 +487,7 @@ static inline double fa_grad_elu_f64(double g, double x, const double *p)
 
 /* celu: g for x > 0, else g * e^(x / alpha), x / alpha carried as hi + lo
  * (its rounding alone would cost |x / alpha| ULP of e^(x / alpha)). */
-static inline double fa_grad_celu_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_celu_f64(double g, double x, const double *p)
 {
     double u = x / p[0];
     double u_lo = FA_FMA(-u, p[0], x) / p[0];
@@ -497,7 +497,7 @@ static inline double fa_grad_celu_f64(double g, double x, const double *p)
     return (x != x) ? x : r;
 }
 
-static inline double fa_grad_selu_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_selu_f64(double g, double x, const double *p)
 {
     (void)p;
     double r = (x > 0.0) ? g * FA_SELU_SCALE_HI
@@ -507,7 +507,7 @@ static inline double fa_grad_selu_f64(double g, double x, const double *p)
 
 /* silu: g * s * (1 + x * (1 - s)), s = sigmoid(x); below FA_TAIL_X it is
  * g * (1 + x) * e^x. */
-static inline double fa_grad_silu_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_silu_f64(double g, double x, const double *p)
 {
     (void)p;
     double s = fa_sigmoid_f64(x);
@@ -519,7 +519,7 @@ static inline double fa_grad_silu_f64(double g, double x, const double *p)
 
 /* mish: d/dx x tanh(sp(x)) = t + x * sigmoid(x) * (1 - t^2), t = n / d,
  * 1 - t^2 = (d - n)(d + n) / d^2 with d - n exact enough (2 or 2v^2). */
-static inline double fa_grad_mish_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_mish_f64(double g, double x, const double *p)
 {
     (void)p;
     double dmn, d;
@@ -531,7 +531,7 @@ static inline double fa_grad_mish_f64(double g, double x, const double *p)
 }
 
 /* softsign: g / (1 + |x|)^2. */
-static inline double fa_grad_softsign_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_softsign_f64(double g, double x, const double *p)
 {
     (void)p;
     double d = 1.0 + fa_abs_f64(x);
@@ -539,7 +539,7 @@ static inline double fa_grad_softsign_f64(double g, double x, const double *p)
 }
 
 /* hardsigmoid: g / 6 on (-3, 3), else 0. */
-static inline double fa_grad_hardsigmoid_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_hardsigmoid_f64(double g, double x, const double *p)
 {
     (void)p;
     double r = (x > -3.0 && x < 3.0) ? g / 6.0 : 0.0;
@@ -548,7 +548,7 @@ static inline double fa_grad_hardsigmoid_f64(double g, double x, const double *p
 
 /* hardswish: 0 for x < -3, g for x > 3, else g * (2x + 3) / 6 (PyTorch's
  * choice at the edges: x = -3 gives g * -1/2, x = 3 gives g * 3/2). */
-static inline double fa_grad_hardswish_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_hardswish_f64(double g, double x, const double *p)
 {
     (void)p;
     double r = (x < -3.0) ? 0.0 : ((x > 3.0) ? g : g * ((2.0 * x + 3.0) / 6.0));
@@ -556,13 +556,13 @@ static inline double fa_grad_hardswish_f64(double g, double x, const double *p)
 }
 
 /* hardtanh: g inside (min_val, max_val), else 0 (PyTorch: 0 at the edges). */
-static inline double fa_grad_hardtanh_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_hardtanh_f64(double g, double x, const double *p)
 {
     double r = (x > p[0] && x < p[1]) ? g : 0.0;
     return (x != x) ? x : r;
 }
 
-static inline double fa_grad_relu6_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_relu6_f64(double g, double x, const double *p)
 {
     (void)p;
     double r = (x > 0.0 && x < 6.0) ? g : 0.0;
@@ -570,14 +570,14 @@ static inline double fa_grad_relu6_f64(double g, double x, const double *p)
 }
 
 /* log_sigmoid: g * sigmoid(-x). */
-static inline double fa_grad_log_sigmoid_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_log_sigmoid_f64(double g, double x, const double *p)
 {
     (void)p;
     return g * fa_sigmoid_f64(-x);
 }
 
 /* threshold: g where x > threshold, else 0. */
-static inline double fa_grad_threshold_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_threshold_f64(double g, double x, const double *p)
 {
     double r = (x <= p[0]) ? 0.0 : g;
     return (x != x) ? x : r;
@@ -585,7 +585,7 @@ static inline double fa_grad_threshold_f64(double g, double x, const double *p)
 
 /* softplus with beta and threshold: g where beta * x > threshold, else
  * g * sigmoid(beta * x). */
-static inline double fa_grad_softplus_bt_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_softplus_bt_f64(double g, double x, const double *p)
 {
     double bx = p[0] * x;
     double bx_lo = FA_FMA(p[0], x, -bx);            /* as in fa_softplus_bt_f64 */
@@ -597,7 +597,7 @@ static inline double fa_grad_softplus_bt_f64(double g, double x, const double *p
 
 /* gelu: Phi(x) + x phi(x); x < -37: -phi(a) (a - S(a)/a), through the same
  * tail helper's exponent handling. */
-static inline double fa_grad_gelu_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_gelu_f64(double g, double x, const double *p)
 {
     (void)p;
     double a = fa_abs_f64(x);
@@ -620,7 +620,7 @@ static inline double fa_grad_gelu_f64(double g, double x, const double *p)
 
 /* gelu (tanh): d/dx x s(v) = s(v) + x s(v)(1 - s(v)) v', v = x (k1 + k3 x^2),
  * v' = k1 + 3 k3 x^2. */
-static inline double fa_grad_gelu_tanh_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_gelu_tanh_f64(double g, double x, const double *p)
 {
     (void)p;
     double x2 = x * x;
@@ -634,7 +634,7 @@ static inline double fa_grad_gelu_tanh_f64(double g, double x, const double *p)
 }
 
 /* tanhshrink: 1 - (1 - tanh^2) = tanh(x)^2. */
-static inline double fa_grad_tanhshrink_f64(double g, double x, const double *p)
+static FA_INLINE double fa_grad_tanhshrink_f64(double g, double x, const double *p)
 {
     (void)p;
     double t = fa_tanh_f64(x);
@@ -646,7 +646,7 @@ static inline double fa_grad_tanhshrink_f64(double g, double x, const double *p)
  * forward ones: the float64 function, or a plainer double formula.
  * ------------------------------------------------------------------------ */
 #define FA_GRAD_F32D_DEFAULT(name) \
-    static inline double fa_grad_##name##_f32d(double g, double x, const double *p) \
+    static FA_INLINE double fa_grad_##name##_f32d(double g, double x, const double *p) \
     { return fa_grad_##name##_f64(g, x, p); }
 FA_GRAD_F32D_DEFAULT(sigmoid)
 FA_GRAD_F32D_DEFAULT(tanh)
@@ -671,7 +671,7 @@ FA_GRAD_F32D_DEFAULT(tanhshrink)
 #undef FA_GRAD_F32D_DEFAULT
 
 /* silu: g s (1 + x (1 - s)), s and 1 - s from one e^-|x| and one division. */
-static inline double fa_grad_silu_f32d(double g, double x, const double *p)
+static FA_INLINE double fa_grad_silu_f32d(double g, double x, const double *p)
 {
     (void)p;
     double e = fa_exp_nonpos_f64(-fa_abs_f64(x));
@@ -683,7 +683,7 @@ static inline double fa_grad_silu_f32d(double g, double x, const double *p)
 }
 
 /* softplus(beta, threshold): g sigmoid(beta x), without beta x's low part. */
-static inline double fa_grad_softplus_bt_f32d(double g, double x, const double *p)
+static FA_INLINE double fa_grad_softplus_bt_f32d(double g, double x, const double *p)
 {
     double bx = p[0] * x;
     return (bx > p[1]) ? g : g * fa_sigmoid_f64(bx);
@@ -700,7 +700,7 @@ static inline double fa_grad_softplus_bt_f32d(double g, double x, const double *
 #define FA_SOFTMAX_LANES 16
 
 /* the rounding error of d = a - b (a, b finite or a = -inf: then 0) */
-static inline double fa_difference_lo(double a, double b, double d)
+static FA_INLINE double fa_difference_lo(double a, double b, double d)
 {
     double bv = d - a;
     double lo = (a - (d - bv)) + (-b - bv);
@@ -708,7 +708,7 @@ static inline double fa_difference_lo(double a, double b, double d)
 }
 
 /* Neumaier-summed lanes of e[0..n), plus start; the lanes folded in order. */
-static inline double fa_lane_sum(const double *e, ptrdiff_t n, double start)
+static FA_INLINE double fa_lane_sum(const double *e, ptrdiff_t n, double start)
 {
     double s[FA_SOFTMAX_LANES], c[FA_SOFTMAX_LANES];
     for (int l = 0; l < FA_SOFTMAX_LANES; l++) {
@@ -745,7 +745,7 @@ static inline double fa_lane_sum(const double *e, ptrdiff_t n, double start)
 }
 
 #define FA_DEFINE_SOFTMAX_ROW(T, sfx)                                         \
-    static inline void fa_softmax_row_##sfx(const T *x, T *y, ptrdiff_t n, int log_out, \
+    static FA_INLINE void fa_softmax_row_##sfx(const T *x, T *y, ptrdiff_t n, int log_out, \
                                             double *e)                        \
     {                                                                         \
         double m = -INFINITY;                                                 \
@@ -785,7 +785,7 @@ static inline double fa_lane_sum(const double *e, ptrdiff_t n, double start)
         }                                                                     \
     }                                                                         \
     /* backward: softmax out = y (g - sum(g y)); log_softmax out = g - e^y sum(g) */ \
-    static inline void fa_softmax_backward_row_##sfx(const T *g, const T *y, T *out, \
+    static FA_INLINE void fa_softmax_backward_row_##sfx(const T *g, const T *y, T *out, \
                                                      ptrdiff_t n, int log_out, double *e) \
     {                                                                         \
         _Pragma("omp simd")                                                   \

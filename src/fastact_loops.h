@@ -86,6 +86,8 @@ enum fa_grad_kernel { FA_GRAD_KERNELS(FA_ENUM_GRAD) FA_N_GRAD };
 typedef struct {
     fa_param_fn param[FA_N_PARAM][2];      /* [kernel][0: float32, 1: float64] */
     fa_grad_fn grad[FA_N_GRAD][2];
+    fa_param_fn param_nt[FA_N_PARAM][2];   /* their streaming-store twins (fa_kernels_nt) */
+    fa_grad_fn grad_nt[FA_N_GRAD][2];
     fa_half_to_float_fn half_to_float;     /* float16 <-> float32, blocks */
     fa_float_to_half_fn float_to_half;
     /* softmax rows (scratch: n doubles) and their backward, [float32, float64] */
@@ -105,6 +107,8 @@ const char *fa_param_kernel_name(int k);
 const char *fa_grad_kernel_name(int k);
 fa_param_fn fa_param_kernel(int k, int is_double);
 fa_grad_fn fa_grad_kernel(int k, int is_double);
+fa_param_fn fa_param_kernel_nt(int k, int is_double);
+fa_grad_fn fa_grad_kernel_nt(int k, int is_double);
 void fa_half_to_float(const void *h, float *f, ptrdiff_t n);
 fa_softmax_fn fa_softmax_kernel(int is_double);
 fa_softmax_backward_fn fa_softmax_backward_kernel(int is_double);
@@ -114,6 +118,16 @@ enum fa_isa { FA_ISA_BASELINE = 0, FA_ISA_AVX2 = 1, FA_ISA_AVX512 = 2 };
 
 /* The kernel table in use; filled by fa_dispatch_init. */
 extern fa_kernel_table fa_kernels;
+
+/* The same kernels writing with non-temporal (streaming) stores, for large
+ * outputs: a streamed store skips the read-for-ownership of its destination
+ * cache line, so a pass moves 2 bytes per output byte instead of 3.  On the
+ * 2-core development machine a 1e8-element float32 copy runs at 27 GB/s with
+ * plain stores and 40 GB/s streamed; below the last-level cache's size plain
+ * stores win for whoever reads the result next (it is still cached).  Same
+ * results as fa_kernels, bit for bit; x == y allowed.  Where the build has no
+ * streaming store (not x86), these are the plain kernels. */
+extern fa_kernel_table fa_kernels_nt;
 
 /* Choose the best ISA this CPU supports, or `request` ("baseline", "avx2",
  * "avx512") when it is non-NULL and non-empty.  Returns 0, or -1 if the
@@ -130,5 +144,12 @@ const char *fa_dispatch_compiled(void);
 #ifdef __cplusplus
 }
 #endif
+
+/* Output size (bytes, of the whole ufunc call) from which the element-wise
+ * loops stream: a quarter of the last-level cache, so that input and output
+ * together fill half of it -- more than a shared cache keeps for one caller
+ * (64 MiB when the OS does not say).  Below it the output stays cached for
+ * whoever reads it next. */
+ptrdiff_t fa_default_stream_min_bytes(void);
 
 #endif /* FASTACT_LOOPS_H */

@@ -17,7 +17,7 @@
  * Accuracy (max error in ULP of the exact result; float32 over all 2^32
  * inputs, float64 over 1e6 random and the edge values, against long double
  * and mpmath; README has the table):
- *   sigmoid 0.797 (f32) 0.634 (f64), tanh 0.631 0.761, softplus 0.512 1.67;
+ *   sigmoid 0.797 (f32, this function; the AVX-512 loop 0.754) 0.634 (f64), tanh 0.631 0.761, softplus 0.512 1.67;
  *   relu, step exact.  tests/ assert 1/1, 1/1 and 1/2 ULP on every ISA.
  * The exp polynomials are truncated Taylor series (coefficients 1/n!, 2/(2n+1))
  * on ranges small enough that the truncation is far below half an ULP;
@@ -30,6 +30,18 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Every function here is inlined into the loops that call it, whatever the
+ * compiler's size heuristics say: each kernel is instantiated twice (plain
+ * and streaming-store loops, fastact_loops.c), and a call left in a loop
+ * stops its vectorization (GCC 12 left 150 such calls, 10x slower). */
+#if defined(__GNUC__) || defined(__clang__)
+#define FA_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define FA_INLINE __forceinline
+#else
+#define FA_INLINE inline
+#endif
+
 /* An explicit fused multiply-add where the target has one, else a*b+c.
  * The build passes -ffp-contract=off, so these are the only FMAs: all ISAs
  * with FMA give bitwise identical results. */
@@ -41,24 +53,24 @@
 #define FA_FMA(a, b, c) ((a) * (b) + (c))
 #endif
 
-static inline uint32_t fa_bits_f32(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
-static inline float fa_from_bits_f32(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
-static inline uint64_t fa_bits_f64(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
-static inline double fa_from_bits_f64(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
+static FA_INLINE uint32_t fa_bits_f32(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
+static FA_INLINE float fa_from_bits_f32(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
+static FA_INLINE uint64_t fa_bits_f64(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
+static FA_INLINE double fa_from_bits_f64(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
 
-static inline float fa_abs_f32(float x) { return fa_from_bits_f32(fa_bits_f32(x) & 0x7fffffffu); }
-static inline double fa_abs_f64(double x) { return fa_from_bits_f64(fa_bits_f64(x) & 0x7fffffffffffffffull); }
+static FA_INLINE float fa_abs_f32(float x) { return fa_from_bits_f32(fa_bits_f32(x) & 0x7fffffffu); }
+static FA_INLINE double fa_abs_f64(double x) { return fa_from_bits_f64(fa_bits_f64(x) & 0x7fffffffffffffffull); }
 
 /* 2^k for k in the normal exponent range. */
-static inline float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((uint32_t)(k + 127) << 23); }
-static inline double fa_pow2_f64(int64_t k) { return fa_from_bits_f64((uint64_t)(k + 1023) << 52); }
+static FA_INLINE float fa_pow2_f32(int32_t k) { return fa_from_bits_f32((uint32_t)(k + 127) << 23); }
+static FA_INLINE double fa_pow2_f64(int64_t k) { return fa_from_bits_f64((uint64_t)(k + 1023) << 52); }
 
 /* |mag| with the sign of sgn (copysign). */
-static inline float fa_with_sign_f32(float mag, float sgn)
+static FA_INLINE float fa_with_sign_f32(float mag, float sgn)
 {
     return fa_from_bits_f32((fa_bits_f32(mag) & 0x7fffffffu) | (fa_bits_f32(sgn) & 0x80000000u));
 }
-static inline double fa_with_sign_f64(double mag, double sgn)
+static FA_INLINE double fa_with_sign_f64(double mag, double sgn)
 {
     return fa_from_bits_f64((fa_bits_f64(mag) & 0x7fffffffffffffffull) |
                             (fa_bits_f64(sgn) & 0x8000000000000000ull));
@@ -69,10 +81,10 @@ static inline double fa_with_sign_f64(double mag, double sgn)
  * x86-64 build), so that every ISA keeps the compensated bounds. */
 #if defined(__FMA__) && (defined(__GNUC__) || defined(__clang__))
 #define FA_DEFINE_RESIDUAL(T, sfx, FMA, SPLIT) \
-    static inline T fa_residual_##sfx(T n, T y, T d) { return FMA(-y, d, n); }
+    static FA_INLINE T fa_residual_##sfx(T n, T y, T d) { return FMA(-y, d, n); }
 #else
 #define FA_DEFINE_RESIDUAL(T, sfx, FMA, SPLIT)                                \
-    static inline T fa_residual_##sfx(T n, T y, T d)                          \
+    static FA_INLINE T fa_residual_##sfx(T n, T y, T d)                          \
     {                                                                         \
         T p = y * d;                                                          \
         T cy = SPLIT * y, y_hi = cy - (cy - y), y_lo = y - y_hi;              \
@@ -98,7 +110,7 @@ static const double fa_ln2_hi_f64 = 0x1.62e42fee00000p-1;   /* low 32 bits zero 
 static const double fa_ln2_lo_f64 = 0x1.a39ef35793c76p-33;
 
 /* r with x = k*ln2 + r, |r| <= ln2/2; x must lie in [-2^20, 0] or be NaN. */
-static inline float fa_reduce_ln2_f32(float x, int32_t *k)
+static FA_INLINE float fa_reduce_ln2_f32(float x, int32_t *k)
 {
     const float shifter = 0x1.8p23f;
     float kf = FA_FMAF(x, 0x1.715476p+0f, shifter);
@@ -107,7 +119,7 @@ static inline float fa_reduce_ln2_f32(float x, int32_t *k)
     float r = FA_FMAF(kf, -fa_ln2_hi_f32, x);
     return FA_FMAF(kf, -fa_ln2_lo_f32, r);
 }
-static inline double fa_reduce_ln2_f64(double x, int64_t *k)
+static FA_INLINE double fa_reduce_ln2_f64(double x, int64_t *k)
 {
     const double shifter = 0x1.8p52;
     double kf = FA_FMA(x, 0x1.71547652b82fep+0, shifter);
@@ -121,7 +133,7 @@ static inline double fa_reduce_ln2_f64(double x, int64_t *k)
  * 2^-31 (tail8, to r^8: float's working precision) and 2^-62 (double, to
  * r^13) relative to e^r. */
 #define FA_DEFINE_EXPM1_TAIL8(T, sfx, FMA)                                    \
-    static inline T fa_expm1_tail8_##sfx(T r)                                 \
+    static FA_INLINE T fa_expm1_tail8_##sfx(T r)                                 \
     {                                                                         \
         T q = (T)1 / (T)40320;                                                \
         q = FMA(q, r, (T)1 / (T)5040);                                        \
@@ -135,7 +147,7 @@ static inline double fa_reduce_ln2_f64(double x, int64_t *k)
 FA_DEFINE_EXPM1_TAIL8(float, f32, FA_FMAF)
 FA_DEFINE_EXPM1_TAIL8(double, f64, FA_FMA)
 
-static inline double fa_expm1_tail_f64(double r)
+static FA_INLINE double fa_expm1_tail_f64(double r)
 {
     double q = 1.0 / 6227020800.0;
     q = FA_FMA(q, r, 1.0 / 479001600.0);
@@ -153,14 +165,14 @@ static inline double fa_expm1_tail_f64(double r)
 }
 
 /* The rounding error of fa_reduce_ln2_*'s r (ln2_lo*k is not exact). */
-static inline float fa_reduce_ln2_lo_f32(float x, float r)
+static FA_INLINE float fa_reduce_ln2_lo_f32(float x, float r)
 {
     const float shifter = 0x1.8p23f;
     float kf = FA_FMAF(x, 0x1.715476p+0f, shifter) - shifter;
     float r1 = FA_FMAF(kf, -fa_ln2_hi_f32, x);
     return FA_FMAF(kf, -fa_ln2_lo_f32, r1 - r);
 }
-static inline double fa_reduce_ln2_lo_f64(double x, double r)
+static FA_INLINE double fa_reduce_ln2_lo_f64(double x, double r)
 {
     const double shifter = 0x1.8p52;
     double kf = FA_FMA(x, 0x1.71547652b82fep+0, shifter) - shifter;
@@ -172,7 +184,7 @@ static inline double fa_reduce_ln2_lo_f64(double x, double r)
  * |r| >= |t|), the reduction's rounding error joining the low part.  The
  * first step of both hi + lo functions below. */
 #define FA_DEFINE_EXPM1_REDUCED_HILO(T, sfx, I, TAIL)                         \
-    static inline T fa_expm1_reduced_hilo_##sfx(T x, I *k, T *lo)             \
+    static FA_INLINE T fa_expm1_reduced_hilo_##sfx(T x, I *k, T *lo)             \
     {                                                                         \
         T r = fa_reduce_ln2_##sfx(x, k);                                      \
         T t = TAIL(r);                                                        \
@@ -186,7 +198,7 @@ FA_DEFINE_EXPM1_REDUCED_HILO(double, f64, int64_t, fa_expm1_tail_f64)
 /* e^x for x <= 0.  2^k is applied in two halves, so that a subnormal
  * result is rounded once, from the exact scaled value.  Below the clamp the
  * result rounds to 0 (float: e^-104 < 2^-150; double: e^-746 < 2^-1075). */
-static inline double fa_exp_nonpos_f64(double x)
+static FA_INLINE double fa_exp_nonpos_f64(double x)
 {
     int64_t k;
     x = (x < -746.0) ? -746.0 : x;
@@ -207,7 +219,7 @@ static inline double fa_exp_nonpos_f64(double x)
  * -104, double -746).  2^(k + SHIFT) is normal for every k >= CLAMP/ln2 and
  * the multiplication by 2^-SHIFT rounds once, so subnormal results too. */
 #define FA_DEFINE_EXP_NONPOS_HILO(T, sfx, I, CLAMP, SHIFT, TWO_TO_MINUS_SHIFT)   \
-    static inline T fa_exp_nonpos_hilo_##sfx(T x, T *lo)                      \
+    static FA_INLINE T fa_exp_nonpos_hilo_##sfx(T x, T *lo)                      \
     {                                                                         \
         I k;                                                                  \
         x = (x < CLAMP) ? CLAMP : x;                                          \
@@ -225,7 +237,7 @@ FA_DEFINE_EXP_NONPOS_HILO(double, f64, int64_t, -746.0, 600, 0x1p-600)
  * part inexact once k < -24 (float) / -53 (double), so its error joins *lo.
  * Below CLAMP the result rounds to -1 (float -20, double -40). */
 #define FA_DEFINE_EXPM1_NONPOS_HILO(T, sfx, I, CLAMP)                         \
-    static inline T fa_expm1_nonpos_hilo_##sfx(T x, T *lo)                    \
+    static FA_INLINE T fa_expm1_nonpos_hilo_##sfx(T x, T *lo)                    \
     {                                                                         \
         I k;                                                                  \
         x = (x < CLAMP) ? CLAMP : x;                                          \
@@ -251,7 +263,7 @@ FA_DEFINE_EXPM1_NONPOS_HILO(double, f64, int64_t, -40.0)
  * log1p(e) = k*ln2 + log(m) + c/u.
  * ------------------------------------------------------------------------ */
 
-static inline double fa_log1p_unit_f64(double e)
+static FA_INLINE double fa_log1p_unit_f64(double e)
 {
     double u = 1.0 + e;
     double c = e - (u - 1.0);
@@ -289,7 +301,7 @@ static inline double fa_log1p_unit_f64(double e)
  * division per element (the compiler would duplicate N/D into both arms of
  * the N select). */
 #define FA_DEFINE_SIGMOID(T, sfx, FMA)                                        \
-    static inline T fa_sigmoid_##sfx(T x)                                     \
+    static FA_INLINE T fa_sigmoid_##sfx(T x)                                     \
     {                                                                         \
         T e_lo, e_hi = fa_exp_nonpos_hilo_##sfx(-fa_abs_##sfx(x), &e_lo);     \
         T d_hi = (T)1 + e_hi;                                                 \
@@ -307,7 +319,7 @@ FA_DEFINE_SIGMOID(double, f64, FA_FMA)
 /* tanh(|x|) = N / D with em = expm1(-2|x|) in [-1, 0], N = -em, D = em + 2:
  * no cancellation, full relative accuracy near 0, exactly 1 for large |x|.
  * Compensated as sigmoid. */
-static inline double fa_tanh_f64(double x)
+static FA_INLINE double fa_tanh_f64(double x)
 {
     double ax = fa_abs_f64(x);
     ax = (ax > 20.0) ? 20.0 : ax;              /* tanh(20) rounds to 1 */
@@ -332,13 +344,13 @@ static inline double fa_tanh_f64(double x)
  * so scalar and vector results agree bitwise.  NaN stays NaN through t. */
 #include "fastact_tanh_f32_table.h"
 
-static inline uint32_t fa_tanh_f32_interval(float ax)
+static FA_INLINE uint32_t fa_tanh_f32_interval(float ax)
 {
     float a = (ax < 0.125f) ? 0.125f : ax;
     return (fa_bits_f32(a) >> FA_TANH_F32_SHIFT) & 15u;
 }
 
-static inline float fa_tanh_f32(float x)
+static FA_INLINE float fa_tanh_f32(float x)
 {
     const float (*T)[16] = fa_tanh_f32_table;
     float ax = fa_abs_f32(x);
@@ -358,7 +370,7 @@ static inline float fa_tanh_f32(float x)
 
 /* softplus(x) = max(x, 0) + log1p(e^-|x|): equals x for large x, e^x for
  * very negative x (down to the subnormals), never overflows. */
-static inline double fa_softplus_f64(double x)
+static FA_INLINE double fa_softplus_f64(double x)
 {
     double e = fa_exp_nonpos_f64(-fa_abs_f64(x));
     double pos = (x > 0.0) ? x : 0.0;
@@ -370,7 +382,7 @@ static inline double fa_softplus_f64(double x)
  * a degree-10 polynomial, relative error 2^-30.3 (a Lawson-weighted least
  * squares fit against mpmath; see the README's accuracy section).  One
  * rounding to float at the end: every result within 0.52 ULP. */
-static inline float fa_softplus_f32(float xf)
+static FA_INLINE float fa_softplus_f32(float xf)
 {
     int64_t k;
     double x = (double)xf;
@@ -394,12 +406,12 @@ static inline float fa_softplus_f32(float xf)
 }
 
 /* relu(x) = max(x, 0); relu(-0) = +0 (the "+ 0" turns -0 into +0), NaN -> NaN. */
-static inline float fa_relu_f32(float x)
+static FA_INLINE float fa_relu_f32(float x)
 {
     float r = (x < 0.0f) ? 0.0f : x;
     return r + 0.0f;
 }
-static inline double fa_relu_f64(double x)
+static FA_INLINE double fa_relu_f64(double x)
 {
     double r = (x < 0.0) ? 0.0 : x;
     return r + 0.0;
@@ -407,19 +419,19 @@ static inline double fa_relu_f64(double x)
 
 /* step(x) = 1 if x > 0 else 0 (step(+-0) = 0: a perceptron fires only when
  * w.x + b > 0); NaN -> NaN. */
-static inline float fa_step_f32(float x)
+static FA_INLINE float fa_step_f32(float x)
 {
     float r = (x > 0.0f) ? 1.0f : 0.0f;
     return (x != x) ? x : r;
 }
-static inline double fa_step_f64(double x)
+static FA_INLINE double fa_step_f64(double x)
 {
     double r = (x > 0.0) ? 1.0 : 0.0;
     return (x != x) ? x : r;
 }
 
 /* The identity: a copy through the same loops, the benchmarks' yardstick. */
-static inline float fa_copy_f32(float x) { return x; }
-static inline double fa_copy_f64(double x) { return x; }
+static FA_INLINE float fa_copy_f32(float x) { return x; }
+static FA_INLINE double fa_copy_f64(double x) { return x; }
 
 #endif /* FASTACT_MATH_H */

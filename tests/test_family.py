@@ -197,6 +197,40 @@ def test_every_layout_and_thread_count_gives_the_same_bits(name, dtype):
     assert np.ndim(scalar) == 0 and scalar == fn(np.array([0.75], dtype), *args, **kwargs)[0]
 
 
+@DTYPE
+def test_streaming_stores_give_the_same_bits_for_every_kernel(dtype):
+    # Large outputs go through the kernels' streaming-store twins; with the
+    # threshold at 0 every contiguous call does, at every output alignment.
+    from fastact import _family
+    from fastact._ufuncs import _stream_threshold
+    x = inputs(dtype, 3001, seed=8)
+    g = x[::-1].copy()
+    itemsize = np.dtype(dtype).itemsize
+    buf = np.zeros(x.size + 64, dtype)
+    kernels = [(u, (x,)) for u in _family.FORWARD.values()] + \
+              [(u, (g, x)) for u in _family.GRAD.values()]
+    assert len(kernels) == 17 + 22
+    previous = _stream_threshold()
+    try:
+        for ufunc, data in kernels:
+            params = [0.5, 2.0][:ufunc.nin - len(data)]
+            _stream_threshold(1 << 62)
+            plain = ufunc(*data, *params)
+            _stream_threshold(0)
+            for offset in (0, 1, 3, 64 // itemsize - 1):
+                for n in (1, 17, 1000, x.size):
+                    out = buf[offset:offset + n]
+                    ufunc(*[d[:n] for d in data], *params, out=out)
+                    np.testing.assert_array_equal(out, plain[:n], err_msg=ufunc.__name__)
+            with fastact.num_threads(2):
+                big = [np.tile(d, 8) for d in data]
+                np.testing.assert_array_equal(ufunc(*big, *params), np.tile(plain, 8),
+                                              err_msg=ufunc.__name__)
+    finally:
+        _stream_threshold(previous)
+    assert _family._stream_threshold() == previous
+
+
 def test_array_valued_parameters_broadcast_like_scalars():
     x = np.linspace(-4, 4, 101)
     alphas = np.array([0.5, 1.0, 2.0])[:, None]

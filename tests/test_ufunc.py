@@ -109,6 +109,51 @@ def test_vector_body_and_scalar_tail_give_the_same_bits(name, dtype):
             np.testing.assert_array_equal(f(x[start:start + n]).view(bits), whole[start:start + n])
 
 
+@pytest.fixture
+def streaming_everything():
+    """Large outputs are written with streaming stores (fa_kernels_nt); with
+    the threshold at 0 every contiguous call takes that path."""
+    from fastact._ufuncs import _stream_threshold
+    previous = _stream_threshold(0)
+    yield
+    _stream_threshold(previous)
+
+
+@NAMES
+@DTYPE
+def test_streaming_stores_give_the_same_bits(name, dtype, streaming_everything):
+    # every output alignment (the head before the first vector-aligned
+    # address runs the plain loop), odd lengths, in place, 1 and 2 threads
+    from fastact._ufuncs import _stream_threshold
+    x = np.concatenate([edge_values(dtype), data(5000, dtype, seed=9)])
+    f = ufunc(name)
+    bits = np.dtype(dtype).str.replace("f", "u")
+    _stream_threshold(1 << 62)
+    plain = f(x).view(bits)
+    _stream_threshold(0)
+    itemsize = np.dtype(dtype).itemsize
+    buf = np.zeros(x.size + 64, dtype)
+    for offset in range(0, 64 // itemsize + 1):
+        for n in (0, 1, 5, 17, 100, 1001, x.size - offset):
+            out = buf[offset:offset + n]
+            f(x[:n], out=out)
+            np.testing.assert_array_equal(out.view(bits), plain[:n])
+    y = x.copy()
+    f(y, out=y)
+    np.testing.assert_array_equal(y.view(bits), plain)
+    for threads in (1, 2):
+        with fastact.num_threads(threads):
+            big = np.tile(x, 40)
+            np.testing.assert_array_equal(f(big).view(bits), np.tile(plain, 40))
+
+
+def test_stream_threshold_is_checked():
+    from fastact._ufuncs import _stream_threshold
+    with pytest.raises(ValueError, match="n_bytes"):
+        _stream_threshold(-1)
+    assert _stream_threshold() > 0
+
+
 @NAMES
 @DTYPE
 def test_lengths_around_chunk_and_threshold_sizes(name, dtype):
