@@ -4,7 +4,7 @@ import sys
 import numpy as np
 
 from fastact._openmp import build_info, get_num_threads
-from fastact._ufuncs import compiled_isas, isa
+from fastact._ufuncs import _stream_threshold, compiled_isas, isa
 from fastact._version import __version__
 
 
@@ -16,6 +16,7 @@ def config():
         num_threads=get_num_threads(),
         isa=isa(),
         compiled_isas=compiled_isas(),
+        stream_min_bytes=_stream_threshold(),
         numpy=np.__version__,
         python=sys.version.split()[0],
     )
@@ -32,6 +33,7 @@ def show_config(file=None):
         "  openmp:         %s" % openmp,
         "  threads:        %d (of %d available CPUs)" % (c["num_threads"], c["available_cpus"]),
         "  isa in use:     %s (compiled: %s)" % (c["isa"], " ".join(c["compiled_isas"])),
+        "  streaming:      outputs from %.0f MiB (non-temporal stores)" % (c["stream_min_bytes"] / 2**20),
         "  cflags:         %s" % c["cflags"],
         "  loop cflags:    %s" % c["loop_cflags"],
         "  debug build:    %s" % ("yes" if c["debug"] else "no"),

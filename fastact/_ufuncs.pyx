@@ -206,9 +206,12 @@ cdef fa_unary_fn *nt_twin(fa_unary_fn *slot):
 
 
 cdef object make_unary_ufunc(int index, fa_unary_fn *slot_f32, fa_unary_fn *slot_f64,
-                             Py_ssize_t min_parallel_f32, str name, str doc):
-    # A float64 element costs about twice a float32 one (half the SIMD
-    # lanes), so float64 pays off in parallel at half the length.
+                             Py_ssize_t min_parallel_f32, str name, str doc,
+                             Py_ssize_t min_parallel_f64=-1):
+    # By default float64 pays off in parallel at half the length: an element
+    # costs about twice a float32 one (half the SIMD lanes).
+    if min_parallel_f64 < 0:
+        min_parallel_f64 = min_parallel_f32 // 2
     _loops[2 * index].kernel = slot_f32
     _loops[2 * index].kernel_nt = nt_twin(slot_f32)
     _loops[2 * index].itemsize = 4
@@ -216,7 +219,7 @@ cdef object make_unary_ufunc(int index, fa_unary_fn *slot_f32, fa_unary_fn *slot
     _loops[2 * index + 1].kernel = slot_f64
     _loops[2 * index + 1].kernel_nt = nt_twin(slot_f64)
     _loops[2 * index + 1].itemsize = 8
-    _loops[2 * index + 1].min_parallel_elems = min_parallel_f32 // 2
+    _loops[2 * index + 1].min_parallel_elems = min_parallel_f64
     _loop_data[3 * index] = &_loops[2 * index]          # float16 runs the float32 kernel
     _loop_data[3 * index + 1] = &_loops[2 * index]
     _loop_data[3 * index + 2] = &_loops[2 * index + 1]
@@ -309,27 +312,34 @@ y : ndarray or scalar
 # Per-function float32 lengths from which going parallel pays, measured with
 # benchmarks/measure_threshold.py on a 2-core AVX-512 machine (the smallest
 # power of two from which 2 threads stay > 1.1x faster than 1; float64 crossed
-# at half the length, as make_unary_ufunc assumes).  Waking a thread costs a
+# at half the length, as make_unary_ufunc assumes).  Remeasured when the
+# AVX-512 float32 sigmoid, tanh and softplus became table-driven (0.25-0.3 ns
+# an element): two runs both gave 16384 for the three (8192: 0.75-1.02x),
+# while their float64 kernels (the compiled, compensated ones, about 1 ns an
+# element) pay from 2048 (1.2-1.4x there; --dtype float64).  Waking a thread costs a
 # few microseconds, so the cheap, memory-bound functions (relu, step) need
 # the longest arrays to pay for it.
 sigmoid = make_unary_ufunc(
-    0, &fa_kernels.sigmoid_f32, &fa_kernels.sigmoid_f64, 8192, "sigmoid",
+    0, &fa_kernels.sigmoid_f32, &fa_kernels.sigmoid_f64, 16384, "sigmoid",
     "sigmoid(x, /, out=None, *, where=True, ...)\n\n"
     "Logistic sigmoid, 1 / (1 + exp(-x)), element-wise.\n\n"
     "Stable for every input: no overflow, sigmoid(-inf) = 0, sigmoid(inf) = 1,\n"
-    "and tiny results keep their value down to the subnormals." + _DOC_TAIL)
+    "and tiny results keep their value down to the subnormals." + _DOC_TAIL,
+    min_parallel_f64=2048)
 
 tanh = make_unary_ufunc(
-    1, &fa_kernels.tanh_f32, &fa_kernels.tanh_f64, 8192, "tanh",
+    1, &fa_kernels.tanh_f32, &fa_kernels.tanh_f64, 16384, "tanh",
     "tanh(x, /, out=None, *, where=True, ...)\n\n"
-    "Hyperbolic tangent, element-wise.  tanh(+-inf) = +-1, tanh(-0) = -0." + _DOC_TAIL)
+    "Hyperbolic tangent, element-wise.  tanh(+-inf) = +-1, tanh(-0) = -0." + _DOC_TAIL,
+    min_parallel_f64=2048)
 
 softplus = make_unary_ufunc(
-    2, &fa_kernels.softplus_f32, &fa_kernels.softplus_f64, 4096, "softplus",
+    2, &fa_kernels.softplus_f32, &fa_kernels.softplus_f64, 16384, "softplus",
     "softplus(x, /, out=None, *, where=True, ...)\n\n"
     "Softplus, log(1 + exp(x)), element-wise, computed stably as\n"
     "max(x, 0) + log1p(exp(-|x|)): equal to x for large x and to exp(x) for\n"
-    "very negative x." + _DOC_TAIL)
+    "very negative x." + _DOC_TAIL,
+    min_parallel_f64=2048)
 
 relu = make_unary_ufunc(
     3, &fa_kernels.relu_f32, &fa_kernels.relu_f64, 32768, "relu",

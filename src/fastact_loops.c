@@ -130,16 +130,91 @@ FA_UNARY_KERNELS(FA_DEFINE_LOOPS)
         fa_##name##_f32_loop((const float *)x, (float *)y, n, 1);             \
     }
 
-/* float tanh by hand: its coefficients come from 16-entry tables, which
- * compilers do not vectorize well (gathers, or a scalar loop), while one
- * vpermps reads a table for 16 (AVX-512) or 8 lanes (AVX2, two halves and a
- * blend).  The steps are fa_tanh_f32's, in the same order, so every element
- * gets the same bits as the scalar tail (tests/test_isa.py checks it). */
+/* An AVX-512 float loop around VEC(v), a function of one vector of 16 lanes
+ * (and of what SETUP declares): the head before y's first 64-byte boundary
+ * (streaming only) and the tail run the same VEC under a mask, so every
+ * element gets the same bits at any position; stream selects the streamed
+ * stores and the input prefetch of fa_kernels_nt. */
+#define FA_DEFINE_MASKED_LOOP(name, SETUP, VEC)                               \
+    static inline void fa_##name##_f32_loop(const float *x, float *y, ptrdiff_t n, int stream) \
+    {                                                                         \
+        SETUP                                                                 \
+        ptrdiff_t i = 0;                                                      \
+        if (stream) {                                                         \
+            ptrdiff_t head = fa_nt_head(y, sizeof(float), n);                 \
+            if (head < 0) {                                                   \
+                stream = 0;                                                   \
+            } else if (head > 0) {                                            \
+                __mmask16 m = (__mmask16)((1u << head) - 1u);                 \
+                _mm512_mask_storeu_ps(y, m, VEC(_mm512_maskz_loadu_ps(m, x))); \
+                i = head;                                                     \
+            }                                                                 \
+        }                                                                     \
+        for (; i + 16 <= n; i += 16) {                                        \
+            FA_PREFETCH(x + i);                                               \
+            __m512 v = VEC(_mm512_loadu_ps(x + i));                           \
+            if (stream)                                                       \
+                _mm512_stream_ps(y + i, v);                                   \
+            else                                                              \
+                _mm512_storeu_ps(y + i, v);                                   \
+        }                                                                     \
+        if (i < n) {                                                          \
+            __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                  \
+            _mm512_mask_storeu_ps(y + i, m, VEC(_mm512_maskz_loadu_ps(m, x + i))); \
+        }                                                                     \
+        if (stream)                                                           \
+            _mm_sfence();                                                     \
+    }
+
+/* float tanh by hand: its coefficients come from tables, which compilers do
+ * not vectorize well (gathers, or a scalar loop), while one vpermps reads a
+ * 16-entry table for 8 lanes (AVX2, two halves and a blend) and one
+ * vpermt2ps a 32-entry table for 16 (AVX-512, below).  The AVX2 steps are
+ * fa_tanh_f32's, in the same order, so every element gets the same bits as
+ * the scalar tail (tests/test_isa.py checks it). */
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #define FA_TANH_F32_BY_HAND 1
 #define FA_TANH_T(j) fa_tanh_f32_table[j]
 
 /* stream: a compile-time constant at each call (the plain and the nt entry) */
+#if defined(__AVX512F__)
+/* AVX-512: four intervals per binade in 32-entry tables (vpermt2ps), so a
+ * degree-5 polynomial (fastact_tanh_f32_table32.h, relative error 2^-26.1):
+ * 7 look-ups and 5 FMAs against 9 and 7.  Head and tail run the same code
+ * under a mask, so these are not fa_tanh_f32's bits (both within the bound). */
+#include "fastact_tanh_f32_table32.h"
+
+static inline __m512 fa_tanh_f32x16(__m512 x, const __m512 *T)
+{
+    const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+    __m512i xb = _mm512_castps_si512(x);
+    __m512 ax = _mm512_castsi512_ps(_mm512_andnot_si512(sign, xb));
+    ax = _mm512_min_ps(_mm512_set1_ps(10.0f), ax);   /* min(a, b) returns b if NaN */
+    __m512i k = _mm512_srli_epi32(_mm512_castps_si512(_mm512_max_ps(_mm512_set1_ps(0.125f), ax)),
+                                  FA_TANH_F32_SHIFT32);      /* vpermt2ps reads k & 31 */
+#define FA_TANH_ROW(j) _mm512_permutex2var_ps(T[2 * (j)], k, T[2 * (j) + 1])
+    __m512 t = _mm512_sub_ps(ax, FA_TANH_ROW(0));
+    __m512 p = FA_TANH_ROW(FA_TANH_F32_ROWS32 - 1);
+    for (int j = FA_TANH_F32_ROWS32 - 2; j >= 2; j--)
+        p = _mm512_fmadd_ps(p, t, FA_TANH_ROW(j));
+    __m512 b = _mm512_mask_mov_ps(FA_TANH_ROW(1),
+                                  _mm512_cmp_ps_mask(ax, _mm512_set1_ps(FA_TANH_F32_FIRST_END32),
+                                                     _CMP_LT_OQ), t);
+#undef FA_TANH_ROW
+    __m512i r = _mm512_castps_si512(_mm512_fmadd_ps(t, p, b));
+    /* r | (x & sign): r >= 0 */
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(r, xb, sign, 0xf8));
+}
+
+#define FA_TANH_SETUP                                                         \
+    __m512 T[2 * FA_TANH_F32_ROWS32];                                         \
+    for (int j = 0; j < FA_TANH_F32_ROWS32; j++) {                            \
+        T[2 * j] = _mm512_loadu_ps(fa_tanh_f32_table32[j]);                   \
+        T[2 * j + 1] = _mm512_loadu_ps(fa_tanh_f32_table32[j] + 16);          \
+    }
+#define FA_TANH_VEC(v) fa_tanh_f32x16((v), T)
+FA_DEFINE_MASKED_LOOP(tanh, FA_TANH_SETUP, FA_TANH_VEC)
+#else
 static inline void fa_tanh_f32_loop(const float *x, float *y, ptrdiff_t n, int stream)
 {
     ptrdiff_t i = 0;
@@ -151,36 +226,6 @@ static inline void fa_tanh_f32_loop(const float *x, float *y, ptrdiff_t n, int s
         for (; i < head; i++)
             y[i] = fa_tanh_f32(x[i]);
     }
-#if defined(__AVX512F__)
-    __m512 T[FA_TANH_F32_ROWS];
-    for (int j = 0; j < FA_TANH_F32_ROWS; j++)
-        T[j] = _mm512_loadu_ps(FA_TANH_T(j));
-    const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-    const __m512 ten = _mm512_set1_ps(10.0f), low = _mm512_set1_ps(0.125f);
-    const __m512 first = _mm512_set1_ps(0.1875f);
-    for (; i + 16 <= n; i += 16) {
-        if (stream)
-            FA_PREFETCH(x + i);
-        __m512i xb = _mm512_castps_si512(_mm512_loadu_ps(x + i));
-        __m512 ax = _mm512_castsi512_ps(_mm512_andnot_si512(sign, xb));
-        ax = _mm512_min_ps(ten, ax);           /* min(a, b) returns b if NaN */
-        __m512i k = _mm512_srli_epi32(_mm512_castps_si512(_mm512_max_ps(low, ax)),
-                                      FA_TANH_F32_SHIFT);   /* vpermps reads k & 15 */
-        __m512 t = _mm512_sub_ps(ax, _mm512_permutexvar_ps(k, T[0]));
-        __m512 p = _mm512_permutexvar_ps(k, T[8]);
-        for (int j = 7; j >= 2; j--)
-            p = _mm512_fmadd_ps(p, t, _mm512_permutexvar_ps(k, T[j]));
-        __m512 b = _mm512_mask_mov_ps(_mm512_permutexvar_ps(k, T[1]),
-                                      _mm512_cmp_ps_mask(ax, first, _CMP_LT_OQ), t);
-        __m512i r = _mm512_castps_si512(_mm512_fmadd_ps(t, p, b));
-        /* r | (x & sign): r >= 0 */
-        r = _mm512_ternarylogic_epi32(r, xb, sign, 0xf8);
-        if (stream)
-            _mm512_stream_si512((void *)(y + i), r);
-        else
-            _mm512_storeu_si512((void *)(y + i), r);
-    }
-#else
     __m256 T[FA_TANH_F32_ROWS][2];
     for (int j = 0; j < FA_TANH_F32_ROWS; j++) {
         T[j][0] = _mm256_loadu_ps(FA_TANH_T(j));
@@ -192,8 +237,7 @@ static inline void fa_tanh_f32_loop(const float *x, float *y, ptrdiff_t n, int s
 #define FA_TANH_LOOKUP(j) \
     _mm256_blendv_ps(_mm256_permutevar8x32_ps(T[j][0], k), _mm256_permutevar8x32_ps(T[j][1], k), hi)
     for (; i + 8 <= n; i += 8) {
-        if (stream)
-            FA_PREFETCH(x + i);
+        FA_PREFETCH(x + i);
         __m256 xv = _mm256_loadu_ps(x + i);
         __m256 ax = _mm256_min_ps(ten, _mm256_andnot_ps(sign, xv));
         __m256i k = _mm256_srli_epi32(_mm256_castps_si256(_mm256_max_ps(low, ax)),
@@ -211,15 +255,72 @@ static inline void fa_tanh_f32_loop(const float *x, float *y, ptrdiff_t n, int s
             _mm256_storeu_ps(y + i, r);
     }
 #undef FA_TANH_LOOKUP
-#endif
     for (; i < n; i++)
         y[i] = fa_tanh_f32(x[i]);
     if (stream)
         _mm_sfence();
 }
+#endif
 
 FA_DEFINE_BY_HAND_ENTRIES(tanh)
 #undef FA_TANH_T
+#endif
+
+/* The AVX-512 fast path of float sigmoid and softplus: on (-12, 12), a
+ * polynomial of degree 7 per interval of width 3/4, every coefficient one
+ * vpermt2ps from a 32-entry table (tools/fit_pw_f32.py; relative error of
+ * the polynomials 2^-28.4), y = fma(t, P(t), c0) rounded once: about 22
+ * operations per 16 lanes.  A vector takes it when all its lanes are in
+ * range (an activation's inputs nearly always are); otherwise the general
+ * kernel runs and the in-range lanes still take the table's value, so every
+ * element's result depends on its input alone. */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#include "fastact_pw_f32_table.h"
+
+static inline __mmask16 fa_pw_f32_in_range(__m512 x)
+{
+    return _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(FA_PW_F32_LIMIT), _CMP_LT_OQ);
+}
+
+/* T[2 j], T[2 j + 1]: row j of the table, 16 entries each */
+static inline __m512 fa_pw_f32x16(__m512 x, const __m512 *T)
+{
+    /* the interval: round(x * SCALE + OFFSET), read from the low bits of the rounded float */
+    __m512i k = _mm512_castps_si512(_mm512_add_ps(
+        _mm512_fmadd_ps(x, _mm512_set1_ps(FA_PW_F32_SCALE), _mm512_set1_ps(FA_PW_F32_OFFSET)),
+        _mm512_set1_ps(0x1.8p23f)));
+#define FA_PW_ROW(j) _mm512_permutex2var_ps(T[2 * (j)], k, T[2 * (j) + 1])
+    __m512 t = _mm512_sub_ps(x, FA_PW_ROW(0));
+    __m512 p = FA_PW_ROW(FA_PW_F32_ROWS - 1);
+    for (int j = FA_PW_F32_ROWS - 2; j >= 2; j--)
+        p = _mm512_fmadd_ps(p, t, FA_PW_ROW(j));
+    return _mm512_fmadd_ps(t, p, FA_PW_ROW(1));
+#undef FA_PW_ROW
+}
+
+static inline void fa_pw_f32_load(__m512 *T, const float (*table)[32])
+{
+    for (int j = 0; j < FA_PW_F32_ROWS; j++) {
+        T[2 * j] = _mm512_loadu_ps(table[j]);
+        T[2 * j + 1] = _mm512_loadu_ps(table[j] + 16);
+    }
+}
+
+/* The fast path where the whole vector is in range, else GENERAL (an
+ * expression in x) with the in-range lanes replaced. */
+#define FA_PW_OR(x, T, GENERAL)                                               \
+    __extension__({                                                           \
+        __mmask16 in_ = fa_pw_f32_in_range(x);                                \
+        __m512 v_;                                                            \
+        if (in_ == (__mmask16)0xFFFF) {                                       \
+            v_ = fa_pw_f32x16((x), (T));                                      \
+        } else {                                                              \
+            v_ = (GENERAL);                                                   \
+            if (in_)                                                          \
+                v_ = _mm512_mask_mov_ps(v_, in_, fa_pw_f32x16((x), (T)));     \
+        }                                                                     \
+        v_;                                                                   \
+    })
 #endif
 
 /* float sigmoid on AVX-512 by hand: e = e^-|x| from a 32-entry table of
@@ -229,8 +330,9 @@ FA_DEFINE_BY_HAND_ENTRIES(tanh)
  * reciprocal corrected once by the FMA residual N - y0 * D (its error is
  * squared: 2^-28).  No division, no libm: about 30 operations per 16
  * lanes, against about 50 and a vdivps for the compiled fa_sigmoid_f32.
- * Over all 2^32 inputs: <= 0.754 ULP, 99.963% correctly rounded
- * (tests/test_exhaustive.py).  vrcp14ps has no portable C spelling, so
+ * The general kernel: over all 2^32 inputs alone it was within 0.754 ULP,
+ * 99.963% correctly rounded; with the table fast path above for |x| < 12,
+ * 0.920 ULP, 99.18% (tests/test_exhaustive.py).  vrcp14ps has no portable C spelling, so
  * this loop is AVX-512 only, and the tail runs the same vector code under a
  * mask: every element of an array gets the same bits.  The AVX2 and
  * baseline builds keep fa_sigmoid_f32 (also within 1 ULP, not bitwise the
@@ -276,43 +378,77 @@ static inline __m512 fa_sigmoid_f32x16(__m512 x, __m512 th0, __m512 th1, __m512 
     return _mm512_mask_scalef_ps(y, neg, y, kj);
 }
 
-static inline void fa_sigmoid_f32_loop(const float *x, float *y, ptrdiff_t n, int stream)
+static inline __m512 fa_sigmoid_f32x16_any(__m512 x, const __m512 *P, __m512 th0, __m512 th1,
+                                            __m512 tl0, __m512 tl1)
 {
-    const __m512 th0 = _mm512_loadu_ps(fa_exp2_f32_table[0]);
-    const __m512 th1 = _mm512_loadu_ps(fa_exp2_f32_table[0] + 16);
-    const __m512 tl0 = _mm512_loadu_ps(fa_exp2_f32_table[1]);
-    const __m512 tl1 = _mm512_loadu_ps(fa_exp2_f32_table[1] + 16);
-    ptrdiff_t i = 0;
-    if (stream) {
-        ptrdiff_t head = fa_nt_head(y, sizeof(float), n);
-        if (head < 0) {
-            stream = 0;
-        } else if (head > 0) {
-            __mmask16 m = (__mmask16)((1u << head) - 1u);
-            __m512 v = fa_sigmoid_f32x16(_mm512_maskz_loadu_ps(m, x), th0, th1, tl0, tl1);
-            _mm512_mask_storeu_ps(y, m, v);
-            i = head;
-        }
-    }
-    for (; i + 16 <= n; i += 16) {
-        if (stream)
-            FA_PREFETCH(x + i);
-        __m512 v = fa_sigmoid_f32x16(_mm512_loadu_ps(x + i), th0, th1, tl0, tl1);
-        if (stream)
-            _mm512_stream_ps(y + i, v);
-        else
-            _mm512_storeu_ps(y + i, v);
-    }
-    if (i < n) {
-        __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
-        __m512 v = fa_sigmoid_f32x16(_mm512_maskz_loadu_ps(m, x + i), th0, th1, tl0, tl1);
-        _mm512_mask_storeu_ps(y + i, m, v);
-    }
-    if (stream)
-        _mm_sfence();
+    return FA_PW_OR(x, P, fa_sigmoid_f32x16(x, th0, th1, tl0, tl1));
 }
 
+#define FA_SIGMOID_SETUP                                                      \
+    __m512 P[2 * FA_PW_F32_ROWS];                                             \
+    fa_pw_f32_load(P, fa_pw_sigmoid_f32_table);                               \
+    const __m512 th0 = _mm512_loadu_ps(fa_exp2_f32_table[0]);                 \
+    const __m512 th1 = _mm512_loadu_ps(fa_exp2_f32_table[0] + 16);            \
+    const __m512 tl0 = _mm512_loadu_ps(fa_exp2_f32_table[1]);                 \
+    const __m512 tl1 = _mm512_loadu_ps(fa_exp2_f32_table[1] + 16);
+#define FA_SIGMOID_VEC(v) fa_sigmoid_f32x16_any((v), P, th0, th1, tl0, tl1)
+FA_DEFINE_MASKED_LOOP(sigmoid, FA_SIGMOID_SETUP, FA_SIGMOID_VEC)
 FA_DEFINE_BY_HAND_ENTRIES(sigmoid)
+#endif
+
+/* float softplus on AVX-512 by hand, in double (8 lanes, two halves per 16
+ * floats): fa_softplus_f32's log1p(t) = t h(t) with the same h, but
+ * t = e^-|x| from a 16-entry table of 2^(j/16) (vpermt2pd), a quartic for
+ * e^r - 1 (|r| <= ln2/32, truncation 2^-34) and vscalefpd: about 28
+ * operations per 8 lanes against about 36 (0.82 against 1.0 ns an element
+ * on one core; Estrin's scheme for h measured no faster: not latency-bound).  One rounding to float at the
+ * end.  Over all 2^32 inputs alone: 0.512 ULP, 99.92% correctly rounded;
+ * with the table fast path for |x| < 12, 0.942 ULP, 99.00%.  The tail runs
+ * the same vector code under a mask. */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_SOFTPLUS_F32_BY_HAND 1
+
+static inline __m512d fa_softplus_f64x8(__m512d x, __m512d t0, __m512d t1)
+{
+    const __m512d shifter = _mm512_set1_pd(0x1.8p48);    /* ulp 1/16: rounds to k + j/16 */
+    /* z = -min(|x|, 104); max() returns z if NaN */
+    __m512d z = _mm512_max_pd(_mm512_set1_pd(-104.0), _mm512_or_pd(x, _mm512_set1_pd(-0.0)));
+    __m512d kf = _mm512_fmadd_pd(z, _mm512_set1_pd(0x1.71547652b82fep+0), shifter);
+    __m512d kj = _mm512_sub_pd(kf, shifter);
+    __m512d r = _mm512_fnmadd_pd(kj, _mm512_set1_pd(0x1.62e42fefa39efp-1), z);
+    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 120.0), r, _mm512_set1_pd(1.0 / 24.0));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 6.0));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
+    __m512d q = _mm512_fmadd_pd(p, _mm512_mul_pd(r, r), r);            /* e^r - 1 */
+    __m512d T = _mm512_permutex2var_pd(t0, _mm512_castpd_si512(kf), t1);  /* reads j & 15 */
+    __m512d t = _mm512_scalef_pd(_mm512_fmadd_pd(T, q, T), kj);       /* 2^k uses floor(kj) */
+    __m512d h = _mm512_set1_pd(fa_softplus_f32_h[0]);
+    for (int j = 1; j <= FA_SOFTPLUS_F32_H_DEGREE; j++)
+        h = _mm512_fmadd_pd(h, t, _mm512_set1_pd(fa_softplus_f32_h[j]));
+    __m512d pos = _mm512_max_pd(_mm512_setzero_pd(), x);             /* NaN stays */
+    return _mm512_fmadd_pd(t, h, pos);
+}
+
+static inline __m512 fa_softplus_f32x16(__m512 x, __m512d t0, __m512d t1)
+{
+    __m256 lo = _mm512_cvtpd_ps(fa_softplus_f64x8(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), t0, t1));
+    __m256 hi = _mm512_cvtpd_ps(fa_softplus_f64x8(_mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)), t0, t1));
+    return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+}
+
+static inline __m512 fa_softplus_f32x16_any(__m512 x, const __m512 *P, __m512d t0, __m512d t1)
+{
+    return FA_PW_OR(x, P, fa_softplus_f32x16(x, t0, t1));
+}
+
+#define FA_SOFTPLUS_SETUP                                                     \
+    __m512 P[2 * FA_PW_F32_ROWS];                                             \
+    fa_pw_f32_load(P, fa_pw_softplus_f32_table);                              \
+    const __m512d t0 = _mm512_loadu_pd(fa_exp2_f64_table16);                  \
+    const __m512d t1 = _mm512_loadu_pd(fa_exp2_f64_table16 + 8);
+#define FA_SOFTPLUS_VEC(v) fa_softplus_f32x16_any((v), P, t0, t1)
+FA_DEFINE_MASKED_LOOP(softplus, FA_SOFTPLUS_SETUP, FA_SOFTPLUS_VEC)
+FA_DEFINE_BY_HAND_ENTRIES(softplus)
 #endif
 
 #define FA_TABLE_ENTRY(name) FA_LOCAL(name##_f32), FA_LOCAL(name##_f64),
@@ -325,6 +461,9 @@ const fa_kernel_table FA_CAT(fa_kernels, FA_ISA_SUFFIX) = {
 #ifdef FA_SIGMOID_F32_BY_HAND
     .sigmoid_f32 = FA_LOCAL(sigmoid_f32_by_hand),
 #endif
+#ifdef FA_SOFTPLUS_F32_BY_HAND
+    .softplus_f32 = FA_LOCAL(softplus_f32_by_hand),
+#endif
 };
 
 #define FA_NT_TABLE_ENTRY(name) FA_LOCAL(name##_f32_nt), FA_LOCAL(name##_f64_nt),
@@ -335,6 +474,9 @@ const fa_kernel_table FA_CAT(fa_kernels_nt, FA_ISA_SUFFIX) = {
 #endif
 #ifdef FA_SIGMOID_F32_BY_HAND
     .sigmoid_f32 = FA_LOCAL(sigmoid_f32_by_hand_nt),
+#endif
+#ifdef FA_SOFTPLUS_F32_BY_HAND
+    .softplus_f32 = FA_LOCAL(softplus_f32_by_hand_nt),
 #endif
 };
 

@@ -22,6 +22,7 @@ def test_show_config_names_version_openmp_threads_isa_and_flags():
     assert "threads:        %d" % fastact.get_num_threads() in text
     assert "isa in use:     %s" % c["isa"] in text
     assert c["cflags"] in text and c["loop_cflags"] in text
+    assert c["stream_min_bytes"] > 0 and "streaming:      outputs from" in text
 
 
 def test_default_build_flags_are_portable():

@@ -1,10 +1,13 @@
-"""Generate src/fastact_exp2_f32_table.h: 2^(j/32), j = 0..31, as float hi + lo.
+"""Generate src/fastact_exp2_f32_table.h: 2^(j/32), j = 0..31, as float hi + lo,
+and 2^(j/16), j = 0..15, as doubles.
 
     python tools/gen_exp2_f32_table.py > src/fastact_exp2_f32_table.h   (needs mpmath)
 
 hi is 2^(j/32) rounded to float, lo the float nearest to 2^(j/32) - hi, so
 hi + lo carries 2^(j/32) to about 2^-48 relative.  The AVX-512 float32
-sigmoid (src/fastact_loops.c) reads both 32-entry rows with vpermt2ps.
+sigmoid (src/fastact_loops.c) reads both 32-entry rows with vpermt2ps; the
+AVX-512 float32 softplus, evaluated in double, reads the 16 doubles (rounded
+once, to 2^-53) with vpermt2pd.
 """
 import numpy as np
 from mpmath import mp, mpf
@@ -12,13 +15,13 @@ from mpmath import mp, mpf
 mp.prec = 120
 
 
-def hexf(v):
+def hexf(v, suffix="f"):
     """C99 hex float literal, trailing zero digits dropped."""
     h = float(v).hex()
     mant, exp = h.split("p")
     if "." in mant:
         mant = mant.rstrip("0").rstrip(".")
-    return mant + "p" + exp + "f"
+    return mant + "p" + exp + suffix
 
 
 def row(values):
@@ -40,6 +43,12 @@ def main():
     print("/* 2^(j/32) = fa_exp2_f32_table[0][j] + fa_exp2_f32_table[1][j] */")
     print("static const float fa_exp2_f32_table[2][32] = {")
     print("    {\n%s\n    },\n    {\n%s\n    },\n};" % (row(hi), row(lo)))
+    d = [float(mpf(2) ** (mpf(j) / 16)) for j in range(16)]
+    print("\n/* 2^(j/16) rounded to double */")
+    print("static const double fa_exp2_f64_table16[16] = {")
+    for i in range(0, 16, 2):
+        print("    " + " ".join(hexf(v, "") + "," for v in d[i:i + 2]))
+    print("};")
     print("\n#endif /* FASTACT_EXP2_F32_TABLE_H */")
 
 
