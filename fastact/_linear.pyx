@@ -36,6 +36,18 @@ cdef enum:
 cdef enum:
     PREFETCH_AHEAD = 8
 
+# Scoring reads X in order, but the hardware prefetcher alone does not keep
+# ahead of the dot products (as for the element-wise loops): the row about
+# this many bytes ahead is requested explicitly.  1e6 x 100 float32
+# predict_proba, 2 threads: 23.5 ms without, 17.1 / 16.6 / 16.8 ms at 8 / 16
+# / 32 rows (3.2 / 6.4 / 12.8 KB) ahead.
+cdef enum:
+    SCORE_PREFETCH_BYTES = 6400
+
+
+cdef inline Py_ssize_t score_rows_ahead(Py_ssize_t row_bytes) noexcept nogil:
+    return SCORE_PREFETCH_BYTES // row_bytes + 1
+
 # The per-sample log losses are gathered in blocks and computed by the
 # vectorized softplus loop.
 cdef enum:
@@ -439,7 +451,10 @@ cdef Py_ssize_t score_rows(const floating[:, ::1] X, const double *coef, double 
     cdef Py_ssize_t i, m = stop - start, d = X.shape[1], n_nonfinite = 0
     cdef double z[ROWS_PER_BLOCK]
     cdef double p[ROWS_PER_BLOCK]
+    cdef Py_ssize_t ahead = score_rows_ahead(d * sizeof(floating))
     for i in range(m):
+        if start + i + ahead < X.shape[0]:
+            fa_prefetch(&X[start + i + ahead, 0], d * sizeof(floating))
         z[i] = scale * scoring_dot(&X[start + i, 0], coef, d) + intercept
         n_nonfinite += not isfinite(z[i])
     if kind == SCORE_DECISION:
@@ -598,12 +613,15 @@ def score_multiclass(const floating[:, ::1] X not None, const floating[:, ::1] c
     if n_threads > n_blocks:
         n_threads = n_blocks
     cdef double[:, ::1] margins = np.empty((n_threads, k))     # one row's margins per thread
+    cdef Py_ssize_t ahead = score_rows_ahead(d * sizeof(floating))
     with nogil:
         for blk in prange(n_blocks, schedule='static', num_threads=n_threads,
                           use_threads_if=n_threads > 1):
             start = blk * ROWS_PER_BLOCK
             stop = start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n
             for i in range(start, stop):
+                if i + ahead < n:
+                    fa_prefetch(&X[i + ahead, 0], d * sizeof(floating))
                 n_nonfinite += score_multi_row(&X[i, 0], w, b, k, d, &out[i, 0],
                                                &margins[threadid(), 0], kind_code)
     return n_nonfinite
