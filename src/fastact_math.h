@@ -398,10 +398,19 @@ static FA_INLINE float fa_softplus_f32(float xf)
     xr = (xr < -104.0) ? -104.0 : xr;          /* e^-104 is below float's subnormals */
     double r = fa_reduce_ln2_f64(xr, &k);
     double t = (1.0 + (r + fa_expm1_tail8_f64(r))) * fa_pow2_f64(k);
-    double h = fa_softplus_f32_h[0];
-    for (int j = 1; j <= FA_SOFTPLUS_F32_H_DEGREE; j++) {
-        h = FA_FMA(h, t, fa_softplus_f32_h[j]);
-    }
+    /* written out: a loop here (even of constant trip count) kept GCC 12 from
+     * vectorizing the loops that call this function */
+    const double *c = fa_softplus_f32_h;
+    double h = FA_FMA(c[0], t, c[1]);
+    h = FA_FMA(h, t, c[2]);
+    h = FA_FMA(h, t, c[3]);
+    h = FA_FMA(h, t, c[4]);
+    h = FA_FMA(h, t, c[5]);
+    h = FA_FMA(h, t, c[6]);
+    h = FA_FMA(h, t, c[7]);
+    h = FA_FMA(h, t, c[8]);
+    h = FA_FMA(h, t, c[9]);
+    h = FA_FMA(h, t, c[10]);
     double pos = (x > 0.0) ? x : 0.0;
     return (float)FA_FMA(t, h, pos);
 }
