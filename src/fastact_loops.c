@@ -306,21 +306,17 @@ static inline void fa_pw_f32_load(__m512 *T, const float (*table)[32])
     }
 }
 
-/* The fast path where the whole vector is in range, else GENERAL (an
- * expression in x) with the in-range lanes replaced. */
-#define FA_PW_OR(x, T, GENERAL)                                               \
-    __extension__({                                                           \
-        __mmask16 in_ = fa_pw_f32_in_range(x);                                \
-        __m512 v_;                                                            \
-        if (in_ == (__mmask16)0xFFFF) {                                       \
-            v_ = fa_pw_f32x16((x), (T));                                      \
-        } else {                                                              \
-            v_ = (GENERAL);                                                   \
-            if (in_)                                                          \
-                v_ = _mm512_mask_mov_ps(v_, in_, fa_pw_f32x16((x), (T)));     \
-        }                                                                     \
-        v_;                                                                   \
-    })
+/* The fast path's value where the whole vector is in range, else `general`
+ * (computed by the caller only when needed) with the in-range lanes replaced. */
+static inline int fa_pw_f32_all_in(__mmask16 in)
+{
+    return in == (__mmask16)0xFFFF;
+}
+
+static inline __m512 fa_pw_f32_merge(__m512 general, __mmask16 in, __m512 x, const __m512 *T)
+{
+    return in ? _mm512_mask_mov_ps(general, in, fa_pw_f32x16(x, T)) : general;
+}
 #endif
 
 /* float sigmoid on AVX-512 by hand: e = e^-|x| from a 32-entry table of
@@ -381,7 +377,10 @@ static inline __m512 fa_sigmoid_f32x16(__m512 x, __m512 th0, __m512 th1, __m512 
 static inline __m512 fa_sigmoid_f32x16_any(__m512 x, const __m512 *P, __m512 th0, __m512 th1,
                                             __m512 tl0, __m512 tl1)
 {
-    return FA_PW_OR(x, P, fa_sigmoid_f32x16(x, th0, th1, tl0, tl1));
+    __mmask16 in = fa_pw_f32_in_range(x);
+    if (fa_pw_f32_all_in(in))
+        return fa_pw_f32x16(x, P);
+    return fa_pw_f32_merge(fa_sigmoid_f32x16(x, th0, th1, tl0, tl1), in, x, P);
 }
 
 #define FA_SIGMOID_SETUP                                                      \
@@ -438,7 +437,10 @@ static inline __m512 fa_softplus_f32x16(__m512 x, __m512d t0, __m512d t1)
 
 static inline __m512 fa_softplus_f32x16_any(__m512 x, const __m512 *P, __m512d t0, __m512d t1)
 {
-    return FA_PW_OR(x, P, fa_softplus_f32x16(x, t0, t1));
+    __mmask16 in = fa_pw_f32_in_range(x);
+    if (fa_pw_f32_all_in(in))
+        return fa_pw_f32x16(x, P);
+    return fa_pw_f32_merge(fa_softplus_f32x16(x, t0, t1), in, x, P);
 }
 
 #define FA_SOFTPLUS_SETUP                                                     \
