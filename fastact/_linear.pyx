@@ -31,10 +31,11 @@ cdef enum:
     ROWS_PER_BLOCK = 256
     MIN_PARALLEL_ELEMS = 65536
 
-# Rows requested this many samples ahead of their turn (shuffled order): at
-# ~60 ns a sample, 8 ahead covers a DRAM miss.
+# Rows requested this many samples ahead of their turn (shuffled order).
+# Mini-batch epoch, 1e6 x 100 float32 shuffled, 2 threads: 73.7 / 71.1 /
+# 66.5 ms at 8 / 16 / 32 ahead; the sequential SGD epochs did not change.
 cdef enum:
-    PREFETCH_AHEAD = 8
+    PREFETCH_AHEAD = 32
 
 # Scoring reads X in order, but the hardware prefetcher alone does not keep
 # ahead of the dot products (as for the element-wise loops): the row about
@@ -356,17 +357,27 @@ cdef inline void axpy_acc(double *g, double a, const floating *x, Py_ssize_t n) 
 
 cdef void block_gradient(const floating[:, ::1] X, const floating[::1] y,
                          const double[::1] sample_weight, const floating *coef, double intercept,
-                         const cnp.intp_t *rows, Py_ssize_t m, double *grad) noexcept nogil:
+                         const cnp.intp_t *rows, Py_ssize_t m, Py_ssize_t n_ahead,
+                         double *grad) noexcept nogil:
     """grad[:d] = sum_i s_i (p_i - y_i) x_i over the m rows, grad[d] the
-    same sum without x (the intercept's part), in row order."""
+    same sum without x (the intercept's part), in row order.  The weights do
+    not change within the block, so its margins are independent: all the dot
+    products first (they overlap in the CPU), then one vectorized sigmoid
+    pass, then the sums.  Rows are prefetched up to n_ahead rows of `rows`
+    (past the block: the next block's rows are the next misses)."""
     cdef Py_ssize_t k, i, j, d = X.shape[1]
     cdef double g
+    cdef double z[GRAD_BLOCK_ROWS]
+    cdef double p[GRAD_BLOCK_ROWS]
     for j in range(d + 1):
         grad[j] = 0.0
     for k in range(m):
+        prefetch_ahead(X, rows, k, n_ahead)
+        z[k] = fixed_dot(&X[rows[k], 0], coef, d) + intercept
+    fa_kernels.sigmoid_f64(z, p, m)
+    for k in range(m):
         i = rows[k]
-        prefetch_ahead(X, rows, k, m)
-        g = (fa_sigmoid_f64(fixed_dot(&X[i, 0], coef, d) + intercept) - y[i]) * sample_weight[i]
+        g = (p[k] - y[i]) * sample_weight[i]
         axpy_acc(grad, g, &X[i, 0], d)
         grad[d] += g
 
@@ -410,7 +421,7 @@ def logistic_minibatch_epoch(const floating[:, ::1] X not None, const floating[:
                 r0 = blk * GRAD_BLOCK_ROWS
                 r1 = r0 + GRAD_BLOCK_ROWS if r0 + GRAD_BLOCK_ROWS < m else m
                 block_gradient(X, y, sample_weight, &coef[0], intercept, rows + start + r0,
-                               r1 - r0, &grads[blk, 0])
+                               r1 - r0, n_order - start - r0, &grads[blk, 0])
             total_w = 0.0
             for j in range(m):
                 total_w += sample_weight[order[start + j]]
