@@ -360,16 +360,18 @@ cdef void block_gradient(const floating[:, ::1] X, const floating[::1] y,
                          const cnp.intp_t *rows, Py_ssize_t m, Py_ssize_t n_ahead,
                          double *grad) noexcept nogil:
     """grad[:d] = sum_i s_i (p_i - y_i) x_i over the m rows, grad[d] the
-    same sum without x (the intercept's part), in row order.  The weights do
-    not change within the block, so its margins are independent: all the dot
-    products first (they overlap in the CPU), then one vectorized sigmoid
-    pass, then the sums.  Rows are prefetched up to n_ahead rows of `rows`
-    (past the block: the next block's rows are the next misses)."""
+    same sum without x (the intercept's part), grad[d + 1] the weighted log
+    loss of the rows (before the batch's step), all in row order.  The
+    weights do not change within the block, so its margins are independent:
+    all the dot products first (they overlap in the CPU), then one vectorized
+    sigmoid pass and one softplus pass, then the sums.  Rows are prefetched
+    up to n_ahead rows of `rows` (past the block: the next block's rows are
+    the next misses)."""
     cdef Py_ssize_t k, i, j, d = X.shape[1]
     cdef double g
     cdef double z[GRAD_BLOCK_ROWS]
     cdef double p[GRAD_BLOCK_ROWS]
-    for j in range(d + 1):
+    for j in range(d + 2):
         grad[j] = 0.0
     for k in range(m):
         prefetch_ahead(X, rows, k, n_ahead)
@@ -380,6 +382,11 @@ cdef void block_gradient(const floating[:, ::1] X, const floating[::1] y,
         g = (p[k] - y[i]) * sample_weight[i]
         axpy_acc(grad, g, &X[i, 0], d)
         grad[d] += g
+        # log loss: softplus(-z) for y = 1, softplus(z) for y = 0
+        z[k] = -z[k] if y[i] == 1 else z[k]
+    fa_kernels.softplus_f64(z, z, m)
+    for k in range(m):
+        grad[d + 1] += sample_weight[rows[k]] * z[k]
 
 
 def logistic_minibatch_epoch(const floating[:, ::1] X not None, const floating[::1] y not None,
@@ -393,23 +400,25 @@ def logistic_minibatch_epoch(const floating[:, ::1] X not None, const floating[:
 
     The gradient of a batch is summed over blocks of GRAD_BLOCK_ROWS rows,
     the blocks in parallel, their sums added in block order: the result is
-    bitwise the same for any thread count.
+    bitwise the same for any thread count.  The log loss of each row is taken
+    on the way, with the weights of its batch before the batch's step (as the
+    sequential solvers take it before each sample's step).
 
     Returns
     -------
-    intercept : float
+    intercept, sum_loss : float
     """
     _check(X, y, coef, order, sample_weight)
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1, got %d" % batch_size)
     cdef Py_ssize_t d = X.shape[1], n_order = order.shape[0], start, m, n_blocks, blk, j, r0, r1
     cdef Py_ssize_t max_blocks = (batch_size + GRAD_BLOCK_ROWS - 1) // GRAD_BLOCK_ROWS
-    cdef double[:, ::1] grads = np.zeros((max_blocks, d + 1))
-    cdef double total_w, g_j
+    cdef double[:, ::1] grads = np.zeros((max_blocks, d + 2))
+    cdef double total_w, g_j, sum_loss = 0.0
     cdef int n_threads = effective_num_threads()
     cdef const cnp.intp_t *rows = &order[0] if n_order else NULL
     if d == 0 or n_order == 0:
-        return intercept
+        return intercept, 0.0
     with nogil:
         start = 0
         while start < n_order:
@@ -425,6 +434,8 @@ def logistic_minibatch_epoch(const floating[:, ::1] X not None, const floating[:
             total_w = 0.0
             for j in range(m):
                 total_w += sample_weight[order[start + j]]
+            for blk in range(n_blocks):               # fixed order
+                sum_loss += grads[blk, d + 1]
             if total_w > 0:
                 for j in range(d + 1):
                     g_j = 0.0
@@ -435,7 +446,7 @@ def logistic_minibatch_epoch(const floating[:, ::1] X not None, const floating[:
                     elif fit_intercept:
                         intercept -= eta * g_j / total_w
             start += m
-    return intercept
+    return intercept, sum_loss
 
 
 # --- fused scoring -----------------------------------------------------------

@@ -648,25 +648,20 @@ class LogisticRegression(_LinearClassifier):
         epoch = self.t_
         eta = (self.eta0 / (epoch + 1.0) ** self.power_t if self.learning_rate == "invscaling"
                else self._eta)
+        total = 0.0
         for k in range(targets.shape[0]):
             # the mini-batch kernel works on the plain weights: fold the scale in
             coef = self._coef[k]
             coef *= coef.dtype.type(self._scale[k])
             self._scale[k] = 1.0
-            self._intercept[k] = _linear.logistic_minibatch_epoch(
+            # the loss for tol comes from the kernel: each row's, with its
+            # batch's weights before the step (no second pass over X)
+            self._intercept[k], loss = _linear.logistic_minibatch_epoch(
                 X, targets[k], sample_weight, coef, float(self._intercept[k]), order,
                 int(self.batch_size), float(self.alpha), eta, bool(self.fit_intercept))
+            total += loss
         self.t_ = epoch + 1
-        if not need_loss:
-            return 0.0
-        # the loss for tol: the log loss after the epoch, one fused pass over X
-        loss = 0.0
-        for k in range(targets.shape[0]):
-            z = np.empty((X.shape[0], 1), dtype=X.dtype)
-            _linear.score_binary(X, self._coef[k], float(self._intercept[k]), z, "decision")
-            margin = np.where(targets[k] == 1, -z[:, 0], z[:, 0]).astype(np.float64)
-            loss += float(np.dot(sample_weight, np.logaddexp(0.0, margin)))
-        return loss / targets.shape[0]
+        return total / targets.shape[0] if need_loss else 0.0
 
     def _on_plateau(self):
         if self.learning_rate != "adaptive" or self._eta / 5 < 1e-6:

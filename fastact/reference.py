@@ -498,22 +498,28 @@ def multinomial_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, orde
 
 def logistic_minibatch_epoch(X, y, sample_weight, coef, intercept, order, batch_size, alpha, eta,
                              fit_intercept=True, block_rows=64):
-    """One mini-batch epoch (y in {0, 1}); returns (coef, intercept).  Each
-    batch's gradient is summed row by row within blocks of `block_rows` rows
-    and the blocks in order, as the kernel's threads do."""
+    """One mini-batch epoch (y in {0, 1}); returns (coef, intercept, sum_loss).
+    Each batch's gradient is summed row by row within blocks of `block_rows`
+    rows and the blocks in order, as the kernel's threads do; sum_loss is the
+    weighted log loss of every row with its batch's weights before the step."""
     coef = np.array(coef, copy=True)
     d = coef.size
+    sum_loss = 0.0
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
         blocks = []
         for b0 in range(0, len(batch), block_rows):
             grad = np.zeros(d + 1)
+            block_loss = 0.0
             for i in batch[b0:b0 + block_rows]:
                 z = fixed_dot(X[i], coef) + intercept
                 g = (float(sigmoid(np.float64(z))) - float(y[i])) * float(sample_weight[i])
                 grad[:d] = grad[:d] + g * X[i].astype(np.float64)
                 grad[d] += g
+                margin = -z if y[i] == 1 else z
+                block_loss += float(sample_weight[i]) * float(softplus(np.float64(margin)))
             blocks.append(grad)
+            sum_loss += block_loss
         total_w = float(np.sum(sample_weight[batch]))
         if total_w <= 0:
             continue
@@ -523,7 +529,7 @@ def logistic_minibatch_epoch(X, y, sample_weight, coef, intercept, order, batch_
         coef = (coef - eta * (g_sum[:d] / total_w + alpha * coef.astype(np.float64))).astype(coef.dtype)
         if fit_intercept:
             intercept -= eta * g_sum[d] / total_w
-    return coef, intercept
+    return coef, intercept, sum_loss
 
 
 def score_binary(X, coef, intercept, kind, scale=1.0):

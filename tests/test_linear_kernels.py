@@ -301,12 +301,15 @@ def test_minibatch_epoch_matches_the_reference(dtype):
     sw = np.random.default_rng(3).uniform(0.5, 2.0, 700)
     order = np.random.default_rng(4).permutation(700).astype(np.intp)
     coef = np.zeros(9, dtype=dtype)
-    b = _linear.logistic_minibatch_epoch(X, y, sw, coef, 0.0, order, 200, 1e-3, 0.5)
-    ref_coef, ref_b = reference.logistic_minibatch_epoch(X, y, sw, np.zeros(9, dtype=dtype), 0.0,
+    b, loss = _linear.logistic_minibatch_epoch(X, y, sw, coef, 0.0, order, 200, 1e-3, 0.5)
+    ref_coef, ref_b, ref_loss = reference.logistic_minibatch_epoch(X, y, sw, np.zeros(9, dtype=dtype), 0.0,
                                                          order, 200, 1e-3, 0.5)
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(coef, ref_coef, rtol=rtol, atol=rtol)
     assert b == pytest.approx(ref_b, rel=rtol, abs=rtol)
+    # the loss of the first batch is that of w = 0: log(2) per unit weight
+    assert loss == pytest.approx(ref_loss, rel=rtol)
+    assert 0 < loss < np.log(2) * sw.sum()
 
 
 @DTYPES
@@ -319,12 +322,14 @@ def test_minibatch_epoch_is_bitwise_the_same_for_any_thread_count(dtype):
         coef = np.zeros(30, dtype=dtype)
         with fastact.num_threads(n_threads):
             b = 0.0
+            losses = []
             for _ in range(3):
-                b = _linear.logistic_minibatch_epoch(X, y, sw, coef, b, order, 1000, 1e-4, 0.5)
-        results.append((coef, b))
-    for coef, b in results[1:]:
+                b, loss = _linear.logistic_minibatch_epoch(X, y, sw, coef, b, order, 1000, 1e-4, 0.5)
+                losses.append(loss)
+        results.append((coef, b, losses))
+    for coef, b, losses in results[1:]:
         np.testing.assert_array_equal(coef, results[0][0])
-        assert b == results[0][1]
+        assert b == results[0][1] and losses == results[0][2]
     # and it learns
     z = X.astype(np.float64) @ results[0][0] + results[0][1]
     assert ((z > 0) == (y == 1)).mean() > 0.85
