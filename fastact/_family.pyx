@@ -19,7 +19,7 @@ from cython.parallel cimport prange
 from libc.stdlib cimport malloc
 
 from fastact._openmp cimport threads_for_length
-from fastact._src cimport (fa_dispatch_init, fa_float_to_half, fa_grad_fn, fa_grad_kernel,
+from fastact._src cimport (fp_flags_raised, fp_flags_clear_since, fa_dispatch_init, fa_float_to_half, fa_grad_fn, fa_grad_kernel,
                            fa_param_kernel_nt, fa_grad_kernel_nt, fa_default_stream_min_bytes,
                            fa_half_to_float, fa_n_grad_kernels, fa_n_param_kernels, fa_param_fn,
                            fa_param_kernel, fa_param_kernel_name, fa_grad_kernel_name)
@@ -29,15 +29,6 @@ cnp.import_ufunc()
 
 # this extension links its own copy of the dispatcher: use the same ISA
 fa_dispatch_init(fastact._ufuncs.isa().encode())
-
-cdef extern from "fenv.h" nogil:
-    int FE_INVALID
-    int FE_UNDERFLOW
-    int FE_OVERFLOW
-    int FE_DIVBYZERO
-    int fetestexcept(int excepts)
-    int feclearexcept(int excepts)
-
 
 cdef enum:
     BLOCK = 512          # elements per stack block (4 KiB of doubles)
@@ -164,8 +155,7 @@ cdef void family_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
     p[1] = 0.0
     # As in fastact._ufuncs: the results need no warnings, the vectorized
     # math raises flags on lanes that are not errors; clear what we raised.
-    cdef int flags = FE_INVALID | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO
-    cdef int raised_before = fetestexcept(flags)
+    cdef int raised_before = fp_flags_raised()
     cdef bint direct = loop.dtype != DT_HALF and dsteps[1] == size and dsteps[2] == size and \
         (not loop.grad or dsteps[0] == size)
     cdef int n_threads = 1
@@ -191,9 +181,7 @@ cdef void family_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
                 start = c * chunk
                 run_range(loop, data, dsteps, start, chunk if n - start > chunk else n - start,
                           p, direct, size, stream)
-    cdef int raised_here = fetestexcept(flags) & ~raised_before
-    if raised_here:
-        feclearexcept(raised_here)
+    fp_flags_clear_since(raised_before)
 
 
 def _stream_threshold(n_bytes=None):

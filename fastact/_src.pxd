@@ -65,3 +65,27 @@ cdef extern from "fastact_loops.h" nogil:
                                             int log_out, double *scratch) noexcept nogil
     fa_softmax_fn fa_softmax_kernel(int is_double)
     fa_softmax_backward_fn fa_softmax_backward_kernel(int is_double)
+
+
+# Floating-point status flags.  The activations are total functions (NaN in,
+# NaN out; every other result finite or the exact limit) and raise no
+# warnings, but their vectorized math raises flags on lanes that are not
+# errors: each ufunc loop takes fp_flags_raised() first and ends with
+# fp_flags_clear_since() to clear what it raised itself.
+cdef extern from "fenv.h" nogil:
+    int FE_INVALID
+    int FE_UNDERFLOW
+    int FE_OVERFLOW
+    int FE_DIVBYZERO
+    int fetestexcept(int excepts)
+    int feclearexcept(int excepts)
+
+
+cdef inline int fp_flags_raised() noexcept nogil:
+    return fetestexcept(FE_INVALID | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO)
+
+
+cdef inline void fp_flags_clear_since(int raised_before) noexcept nogil:
+    cdef int raised_here = fp_flags_raised() & ~raised_before
+    if raised_here:
+        feclearexcept(raised_here)

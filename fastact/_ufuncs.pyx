@@ -17,19 +17,11 @@ from cython.parallel cimport prange
 from fastact._openmp cimport threads_for_length
 from fastact._src cimport (fa_unary_fn, fa_kernels, fa_dispatch_init, fa_dispatch_isa,
                            fa_dispatch_compiled, fa_float_to_half, fa_half_to_float,
-                           fa_kernels_nt, fa_default_stream_min_bytes)
+                           fa_kernels_nt, fa_default_stream_min_bytes, fp_flags_raised,
+                           fp_flags_clear_since)
 
 cnp.import_array()
 cnp.import_ufunc()
-
-cdef extern from "fenv.h" nogil:
-    int FE_INVALID
-    int FE_UNDERFLOW
-    int FE_OVERFLOW
-    int FE_DIVBYZERO
-    int fetestexcept(int excepts)
-    int feclearexcept(int excepts)
-
 
 cdef struct UnaryLoop:
     fa_unary_fn *kernel            # slot in fa_kernels, read at call time
@@ -118,17 +110,14 @@ cdef void unary_loop(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
     # subnormals on the way to a normal result (FE_UNDERFLOW), selects the
     # compiler evaluates on both sides (FE_OVERFLOW of a clamped-away value).
     # Clear what this loop raised; the tests check every result instead.
-    cdef int flags = FE_INVALID | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO
-    cdef int raised_before = fetestexcept(flags)
+    cdef int raised_before = fp_flags_raised()
     if steps[0] == size and steps[1] == size:
         if n * size >= stream_min_bytes:
             kernel = loop.kernel_nt[0]
         run_contiguous(kernel, args[0], args[1], n, size, loop.min_parallel_elems)
     else:
         run_strided(kernel, args[0], steps[0], args[1], steps[1], n, size)
-    cdef int raised_here = fetestexcept(flags) & ~raised_before
-    if raised_here:
-        feclearexcept(raised_here)
+    fp_flags_clear_since(raised_before)
 
 
 cdef void half_blocks(fa_unary_fn kernel, const char *x, Py_ssize_t x_step, char *y,
@@ -156,8 +145,7 @@ cdef void unary_loop_half(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
     cdef const UnaryLoop *loop = <const UnaryLoop *>data     # the float32 loop's
     cdef fa_unary_fn kernel = loop.kernel[0]
     cdef Py_ssize_t n = dims[0], chunk, n_chunks, c, start
-    cdef int flags = FE_INVALID | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO
-    cdef int raised_before = fetestexcept(flags)
+    cdef int raised_before = fp_flags_raised()
     cdef int n_threads = 1
     if steps[0] == 2 and steps[1] == 2:
         n_threads = threads_for_length(n, loop.min_parallel_elems)
@@ -171,9 +159,7 @@ cdef void unary_loop_half(char **args, cnp.npy_intp *dims, cnp.npy_intp *steps,
             start = c * chunk
             half_blocks(kernel, args[0] + 2 * start, 2, args[1] + 2 * start, 2,
                         chunk if n - start > chunk else n - start)
-    cdef int raised_here = fetestexcept(flags) & ~raised_before
-    if raised_here:
-        feclearexcept(raised_here)
+    fp_flags_clear_since(raised_before)
 
 
 # --- the ufunc objects -------------------------------------------------------
@@ -258,10 +244,8 @@ def _stream_threshold(n_bytes=None):
     global stream_min_bytes
     previous = stream_min_bytes
     if n_bytes is not None:
-        if n_bytes < 0:
-            raise ValueError("n_bytes must be >= 0, got %r" % (n_bytes,))
         from fastact import _family
-        _family._stream_threshold(n_bytes)
+        _family._stream_threshold(n_bytes)          # checks n_bytes
         stream_min_bytes = n_bytes
     return previous
 

@@ -12,14 +12,11 @@ import numpy as np
 
 from fastact import _family
 from fastact import _softmax as _rows_kernels
+from fastact import activations
 from fastact.activations import _axis_rows, _bounds, _compute_rows, _deliver, _number, _positive
 
-__all__ = [
-    "sigmoid", "tanh", "relu", "step", "softplus",
-    "leaky_relu", "elu", "selu", "celu", "silu", "swish", "mish", "softsign", "hardsigmoid",
-    "hardswish", "hardtanh", "relu6", "log_sigmoid", "threshold", "softmax", "log_softmax",
-    "gelu", "tanhshrink",
-]
+# one gradient per activation, under the same name
+__all__ = list(activations.__all__)
 
 _G = _family.GRAD
 
