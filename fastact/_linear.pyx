@@ -14,7 +14,7 @@ from libc.stdlib cimport free, malloc
 
 from fastact._openmp cimport effective_num_threads
 from fastact._src cimport (fa_dispatch_init, fa_exp_nonpos_f64, fa_kernels, fa_linear, fa_prefetch,
-                          fa_sigmoid_f64, fa_softplus_f64)
+                          fa_sgd_args, fa_sigmoid_f64, fa_softplus_f64)
 
 import numpy as np
 
@@ -98,6 +98,29 @@ cdef inline double learning_rate(int schedule, double eta0, double alpha, double
     return eta0 / pow(t + 1.0, power_t)
 
 
+cdef fa_sgd_args _sgd_args(const double[::1] sample_weight, const cnp.intp_t[::1] order, Py_ssize_t d,
+                           double alpha, int schedule, double eta0, double power_t, double optimal_init,
+                           double coef_scale, double intercept, double t, bint fit_intercept):
+    """The arguments of the C epochs (fastact_linear.h), the state fields set."""
+    cdef fa_sgd_args a
+    a.sample_weight = &sample_weight[0] if sample_weight.shape[0] else NULL
+    a.order = <const Py_ssize_t *>&order[0] if order.shape[0] else NULL
+    a.n_order = order.shape[0]
+    a.n_features = d
+    a.alpha = alpha
+    a.schedule = schedule
+    a.eta0 = eta0
+    a.power_t = power_t
+    a.optimal_init = optimal_init
+    a.fit_intercept = fit_intercept
+    a.coef_scale = coef_scale
+    a.intercept = intercept
+    a.t = t
+    a.sum_loss = 0.0
+    a.n_mistakes = 0
+    return a
+
+
 def _check(X, y, w, order, sample_weight=None, schedule=None):
     """The arguments every kernel shares, checked before the GIL is released."""
     n, d = X.shape[0], X.shape[1]
@@ -166,8 +189,22 @@ def perceptron_epoch(const floating[:, ::1] X not None, const floating[::1] y no
     if avg_coef is not None and avg_coef.shape[0] != d:
         raise ValueError("avg_coef has %d entries, expected n_features=%d" % (avg_coef.shape[0], d))
     cdef bint averaging = avg_coef is not None
-    if d == 0:
+    if d == 0 or n_order == 0:
         return intercept, 0, coef_scale, l1_u, avg_intercept, n_avg, 0.0
+    cdef fa_sgd_args args
+    cdef int status
+    if not penalized and not averaging:
+        # the plain epoch: the per-ISA loop of src/fastact_linear.c
+        args = _sgd_args(sample_weight, order, d, 0.0, 0, eta, 0.0, 0.0, coef_scale, intercept,
+                         0.0, fit_intercept)
+        with nogil:
+            if floating is float:
+                status = fa_linear.perceptron_f32(&args, &X[0, 0], &y[0], &coef[0])
+            else:
+                status = fa_linear.perceptron_f64(&args, &X[0, 0], &y[0], &coef[0])
+        if status != 0:
+            raise MemoryError("no memory for a copy of the %d coefficients" % d)
+        return args.intercept, args.n_mistakes, coef_scale, l1_u, avg_intercept, n_avg, args.sum_loss
     with nogil:
         for k in range(n_order):
             i = order[k]
@@ -230,42 +267,20 @@ def logistic_sgd_epoch(const floating[:, ::1] X not None, const floating[::1] y 
         sum_loss is the weighted log loss of the rows, each taken before its update.
     """
     _check(X, y, coef, order, sample_weight, schedule)
-    cdef Py_ssize_t d = X.shape[1], k, i, j, n_order = order.shape[0], n_loss = 0
-    cdef double eta, z, p, g, step, sum_loss = 0.0
-    cdef double loss_margin[LOSS_BLOCK]
-    cdef double loss_weight[LOSS_BLOCK]
-    if d == 0:
-        return coef_scale, intercept, t + n_order, 0.0
+    cdef Py_ssize_t d = X.shape[1]
+    if d == 0 or order.shape[0] == 0:
+        return coef_scale, intercept, t + order.shape[0], 0.0
+    cdef fa_sgd_args args = _sgd_args(sample_weight, order, d, alpha, schedule, eta0, power_t,
+                                      optimal_init, coef_scale, intercept, t, fit_intercept)
+    cdef int status
     with nogil:
-        for k in range(n_order):
-            i = order[k]
-            prefetch_ahead(X, &order[0], k, n_order)
-            eta = learning_rate(schedule, eta0, alpha, optimal_init, power_t, t)
-            z = coef_scale * fixed_dot(&X[i, 0], &coef[0], d) + intercept
-            p = fa_sigmoid_f64(z)
-            # log loss: softplus(-z) for y = 1, softplus(z) for y = 0
-            loss_margin[n_loss] = z if y[i] == 0 else -z
-            loss_weight[n_loss] = sample_weight[i]
-            n_loss += 1
-            if n_loss == LOSS_BLOCK:
-                sum_loss += block_loss(loss_margin, loss_weight, n_loss)
-                n_loss = 0
-            g = (p - y[i]) * sample_weight[i]
-            if alpha > 0:
-                coef_scale *= 1.0 - eta * alpha
-            step = -eta * g
-            if step != 0:
-                axpy_(&coef[0], <floating>(step / coef_scale), &X[i, 0], d)
-                if fit_intercept:
-                    intercept += step
-            if coef_scale < 1e-9:
-                # fold the scale in before it underflows
-                for j in range(d):
-                    coef[j] = <floating>(coef[j] * coef_scale)
-                coef_scale = 1.0
-            t += 1
-        sum_loss += block_loss(loss_margin, loss_weight, n_loss)
-    return coef_scale, intercept, t, sum_loss
+        if floating is float:
+            status = fa_linear.logistic_sgd_f32(&args, &X[0, 0], &y[0], &coef[0])
+        else:
+            status = fa_linear.logistic_sgd_f64(&args, &X[0, 0], &y[0], &coef[0])
+    if status != 0:
+        raise MemoryError("no memory for a copy of the %d coefficients" % d)
+    return args.coef_scale, args.intercept, args.t, args.sum_loss
 
 
 def multinomial_sgd_epoch(const floating[:, ::1] X not None, const cnp.intp_t[::1] y not None,

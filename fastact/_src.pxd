@@ -26,6 +26,15 @@ cdef extern from "fastact_loops.h" nogil:
 
 
 cdef extern from "fastact_linear.h" nogil:
+    ctypedef struct fa_sgd_args:
+        const double *sample_weight
+        const Py_ssize_t *order
+        Py_ssize_t n_order, n_features
+        double alpha, eta0, power_t, optimal_init
+        int schedule, fit_intercept
+        double coef_scale, intercept, t, sum_loss
+        Py_ssize_t n_mistakes
+
     ctypedef struct fa_linear_table:
         double (*dot_f32)(const float *x, const float *w, Py_ssize_t n) noexcept nogil
         double (*dot_f64)(const double *x, const double *w, Py_ssize_t n) noexcept nogil
@@ -34,6 +43,10 @@ cdef extern from "fastact_linear.h" nogil:
         void (*axpy_f64)(double *w, double a, const double *x, Py_ssize_t n) noexcept nogil
         void (*axpy_acc_f32)(double *g, double a, const float *x, Py_ssize_t n) noexcept nogil
         void (*axpy_acc_f64)(double *g, double a, const double *x, Py_ssize_t n) noexcept nogil
+        int (*logistic_sgd_f32)(const fa_sgd_args *a, const float *X, const float *y, float *coef) noexcept nogil
+        int (*logistic_sgd_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef) noexcept nogil
+        int (*perceptron_f32)(const fa_sgd_args *a, const float *X, const float *y, float *coef) noexcept nogil
+        int (*perceptron_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef) noexcept nogil
 
     fa_linear_table fa_linear
     void fa_prefetch(const void *x, Py_ssize_t n_bytes)

@@ -49,6 +49,18 @@ for n in (7, 64, 1003):
     for dt in ("float32", "float64"):
         x, w = rng.normal(size=n).astype(dt), rng.normal(size=n).astype(dt)
         results["dot-" + dt + "-" + str(n)] = np.array(L.dot(x, w))
+for d in (5, 100, 203):
+    for dt in ("float32", "float64"):
+        X = rng.normal(size=(300, d)).astype(dt)
+        y01 = (X[:, 0] + 0.5 * rng.normal(size=300) > 0).astype(dt)
+        order = rng.permutation(300).astype(np.intp)
+        coef = np.zeros(d, dt)
+        b = L.perceptron_epoch(X, 2 * y01 - 1, np.ones(300), coef, 0.0, order, 1.0)[0]
+        results["perceptron-" + dt + "-" + str(d)] = np.append(coef.astype(np.float64), b)
+        coef = np.zeros(d, dt)
+        scale, b, t, loss = L.logistic_sgd_epoch(X, y01, np.ones(300), coef, 1.0, 0.0, order,
+                                                 1e-3, 1, 0.0, 0.5, 0.0, 100.0)
+        results["logistic-" + dt + "-" + str(d)] = np.append(coef * scale, [b, loss])
 np.savez(path + "." + isa + ".npz", isa_in_use=np.array(u.isa()), **results)
 """ % (ACTIVATIONS, ACTIVATIONS)
 
@@ -123,6 +135,23 @@ def test_fma_isas_agree_bitwise(per_isa_results, name, dtype):
         assert np.mean(apart > 0) < 0.05, np.mean(apart > 0)
         return
     np.testing.assert_array_equal(results["avx2"][key], results["avx512"][key])
+
+
+def test_sgd_epochs_agree_across_isas(per_isa_results):
+    # the perceptron's arithmetic is the fixed-order dot and rounded updates:
+    # the same bits everywhere; logistic SGD's sigmoid uses FMA where the ISA
+    # has it, so its trajectories agree to rounding
+    _, results = per_isa_results
+    isas = list(results)
+    for isa in isas[1:]:
+        for d in (5, 100, 203):
+            for dt in ("float32", "float64"):
+                key = "%s-%d" % (dt, d)
+                np.testing.assert_array_equal(results[isa]["perceptron-" + key],
+                                              results[isas[0]]["perceptron-" + key], err_msg=isa)
+                np.testing.assert_allclose(results[isa]["logistic-" + key],
+                                           results[isas[0]]["logistic-" + key],
+                                           rtol=1e-4 if dt == "float32" else 1e-11, err_msg=isa)
 
 
 def test_linear_dot_is_bitwise_the_same_on_every_isa(per_isa_results):
