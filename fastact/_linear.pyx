@@ -14,6 +14,7 @@ from libc.stdlib cimport free, malloc
 
 from fastact._openmp cimport effective_num_threads
 from fastact._src cimport (fa_dispatch_init, fa_exp_nonpos_f64, fa_kernels, fa_linear, fa_prefetch,
+                          fa_prefetch_l2,
                           fa_sgd_args, fa_sigmoid_f64, fa_softplus_f64)
 
 import numpy as np
@@ -83,7 +84,7 @@ cdef inline void prefetch_ahead(const floating[:, ::1] X, const cnp.intp_t *orde
                                 Py_ssize_t n_order) noexcept nogil:
     """Request the row PREFETCH_AHEAD places after position k of `order`."""
     if k + PREFETCH_AHEAD < n_order:
-        fa_prefetch(&X[order[k + PREFETCH_AHEAD], 0], X.shape[1] * sizeof(floating))
+        fa_prefetch_l2(&X[order[k + PREFETCH_AHEAD], 0], X.shape[1] * sizeof(floating))
 
 
 cdef inline double learning_rate(int schedule, double eta0, double alpha, double optimal_init,
@@ -136,6 +137,35 @@ def _check(X, y, w, order, sample_weight=None, schedule=None):
         raise ValueError("sample_weight has %d entries, expected %d" % (sample_weight.shape[0], n))
     if schedule is not None and schedule not in (0, 1, 2):
         raise ValueError("schedule must be 0 (constant), 1 (optimal) or 2 (invscaling), got %d" % schedule)
+
+
+# Elements per parallel block of all_finite.
+cdef enum:
+    FINITE_BLOCK = 1 << 18
+
+
+def all_finite(const floating[:, ::1] X not None):
+    """Whether X holds no NaN and no infinity: one read of X, threads over
+    blocks of FINITE_BLOCK elements (the check before fitting)."""
+    cdef Py_ssize_t n = X.shape[0] * X.shape[1], n_blocks, blk, start, stop
+    cdef const floating *x
+    cdef int n_threads = 1, bad = 0
+    if n == 0:
+        return True
+    x = &X[0, 0]
+    n_blocks = (n + FINITE_BLOCK - 1) // FINITE_BLOCK
+    if n_blocks > 1:
+        n_threads = min(effective_num_threads(), n_blocks)
+    with nogil:
+        for blk in prange(n_blocks, schedule='static', num_threads=n_threads,
+                          use_threads_if=n_threads > 1):
+            start = blk * FINITE_BLOCK
+            stop = start + FINITE_BLOCK if start + FINITE_BLOCK < n else n
+            if floating is float:
+                bad += not fa_linear.all_finite_f32(x + start, stop - start)
+            else:
+                bad += not fa_linear.all_finite_f64(x + start, stop - start)
+    return bad == 0
 
 
 def dot(const floating[::1] x not None, const floating[::1] w not None):

@@ -47,9 +47,12 @@ cdef extern from "fastact_linear.h" nogil:
         int (*logistic_sgd_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef) noexcept nogil
         int (*perceptron_f32)(const fa_sgd_args *a, const float *X, const float *y, float *coef) noexcept nogil
         int (*perceptron_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef) noexcept nogil
+        int (*all_finite_f32)(const float *x, Py_ssize_t n) noexcept nogil
+        int (*all_finite_f64)(const double *x, Py_ssize_t n) noexcept nogil
 
     fa_linear_table fa_linear
     void fa_prefetch(const void *x, Py_ssize_t n_bytes)
+    void fa_prefetch_l2(const void *x, Py_ssize_t n_bytes)
 
 
 cdef extern from "fastact_math.h" nogil:

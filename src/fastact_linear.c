@@ -382,11 +382,28 @@ FA_DEFINE_SGD_EPOCHS(float, f32, FA_LOCAL(dot_f32), FA_LOCAL(axpy_f32))
 FA_DEFINE_SGD_EPOCHS(double, f64, FA_LOCAL(dot_f64), FA_LOCAL(axpy_f64))
 #endif
 
+/* The exponent field of every element OR-ed as "all ones or not", in
+ * integers: the compiler vectorizes it, and no floating-point flag is
+ * raised by a NaN. */
+#define FA_DEFINE_ALL_FINITE(T, U, sfx, EXP)                                  \
+    static int FA_LOCAL(all_finite_##sfx)(const T *x, ptrdiff_t n)            \
+    {                                                                         \
+        const U *u = (const U *)(const void *)x;                              \
+        U bad = 0;                                                            \
+        _Pragma("omp simd reduction(|:bad)")                                  \
+        for (ptrdiff_t i = 0; i < n; i++)                                     \
+            bad |= (U)((u[i] & EXP) == EXP);                                  \
+        return bad == 0;                                                      \
+    }
+FA_DEFINE_ALL_FINITE(float, uint32_t, f32, 0x7f800000u)
+FA_DEFINE_ALL_FINITE(double, uint64_t, f64, 0x7ff0000000000000ull)
+
 const fa_linear_table FA_CAT(fa_linear, FA_ISA_SUFFIX) = {
     FA_LOCAL(dot_f32), FA_LOCAL(dot_f64), FA_LOCAL(dot_f32_w64),
     FA_LOCAL(axpy_f32), FA_LOCAL(axpy_f64), FA_LOCAL(axpy_acc_f32), FA_LOCAL(axpy_acc_f64),
     FA_LOCAL(logistic_sgd_f32), FA_LOCAL(logistic_sgd_f64),
     FA_LOCAL(perceptron_f32), FA_LOCAL(perceptron_f64),
+    FA_LOCAL(all_finite_f32), FA_LOCAL(all_finite_f64),
 #ifdef FA_HAS_HAND_DOT
     /* later designators replace the generic loops' entries */
     .dot_f32 = FA_LOCAL(hand_dot_f32),

@@ -66,6 +66,9 @@ typedef struct {
     int (*logistic_sgd_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef);
     int (*perceptron_f32)(const fa_sgd_args *a, const float *X, const float *y, float *coef);
     int (*perceptron_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef);
+    /* 1 when no x[i] is NaN or infinite (the exponent bits are not all set) */
+    int (*all_finite_f32)(const float *x, ptrdiff_t n);
+    int (*all_finite_f64)(const double *x, ptrdiff_t n);
 } fa_linear_table;
 
 /* The table in use; filled by fa_dispatch_init (fastact_loops.h). */
