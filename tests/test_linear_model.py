@@ -373,3 +373,50 @@ def test_averaged_perceptron_publishes_the_mean_of_the_weights():
     np.testing.assert_array_equal(last.coef_[0], state[0])     # without average: the last weights
     with pytest.raises(ValueError, match="average must be True or False"):
         Perceptron(average=10).fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fit_finds_a_single_nan_or_infinity_anywhere(dtype):
+    # the threaded check reads X in blocks of 2^18 elements: a bad value at
+    # the first and last element of X and on both sides of a block boundary
+    from fastact import _linear
+    X = np.ones((3000, 200), dtype=dtype)
+    assert _linear.all_finite(X) and _linear.all_finite(X[:0])
+    for flat in (0, 1 << 18, (1 << 18) - 1, X.size - 1):
+        for bad in (np.nan, np.inf, -np.inf):
+            Y = X.copy()
+            Y.flat[flat] = bad
+            assert not _linear.all_finite(Y), (flat, bad)
+            with pytest.raises(ValueError, match="NaN or infinity"):
+                Perceptron(max_iter=1).fit(Y, np.arange(3000) % 2)
+    assert _linear.all_finite(np.full((2, 2), np.finfo(dtype).max, dtype=dtype))
+
+
+@pytest.mark.parametrize("y", [
+    np.array([5, -3, 5, 7, -3]), np.array([True, False, True]), np.array([2**40, 3, 2**40]),
+    np.array([0, 9, 70000]), np.array([1.0, 3.0, 1.0]), np.array(["b", "a", "b"]),
+    np.array([3, 3, 3], dtype=np.uint8),
+])
+def test_label_counting_agrees_with_sorting(y):
+    from fastact.linear_model import _label_index, _unique_labels
+    classes = _unique_labels(y)
+    np.testing.assert_array_equal(classes, np.unique(y))
+    assert classes.dtype == np.unique(y).dtype
+    np.testing.assert_array_equal(_label_index(classes, y), np.searchsorted(np.unique(y), y))
+
+
+@ESTIMATORS
+def test_sequential_fits_do_not_depend_on_the_thread_count(Est):
+    # the next epoch's shuffle is drawn on a helper thread when two threads
+    # are allowed; the random stream, and so the fit, must be the same; the
+    # early-stopped fit draws one order it does not use, at both counts
+    X, y = blobs(n=2000, seed=21, spread=3.0)
+    for kw in ({"max_iter": 6, "tol": None}, {"max_iter": 50, "tol": 1e-2}):
+        a, b = (Est(random_state=4, n_threads=n, **kw) for n in (1, 2))
+        a.fit(X, y)
+        b.fit(X, y)
+        np.testing.assert_array_equal(a.coef_, b.coef_)
+        assert a.n_iter_ == b.n_iter_
+        a.partial_fit(X, y)
+        b.partial_fit(X, y)
+        np.testing.assert_array_equal(a.coef_, b.coef_)
