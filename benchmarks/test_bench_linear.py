@@ -32,10 +32,11 @@ def data(request):
 def _make(task, impl):
     if impl == "fastact":
         if task == "logistic-sgd":
-            return LogisticRegression(max_iter=EPOCHS, tol=None, random_state=0)
+            return LogisticRegression(solver="sgd", max_iter=EPOCHS, tol=None, random_state=0)
         if task == "perceptron":
             return Perceptron(max_iter=EPOCHS, tol=None, random_state=0)
-        return None
+        # against lbfgs: the default estimator, with its own stopping rule
+        return LogisticRegression(random_state=0)
     sk = pytest.importorskip("sklearn.linear_model")
     if task == "logistic-sgd":
         return sk.SGDClassifier(loss="log_loss", max_iter=EPOCHS, tol=None, random_state=0)

@@ -13,8 +13,8 @@ from libc.math cimport isfinite, log, pow
 from libc.stdlib cimport free, malloc
 
 from fastact._openmp cimport effective_num_threads
-from fastact._src cimport (fa_dispatch_init, fa_exp_nonpos_f64, fa_kernels, fa_linear, fa_prefetch,
-                          fa_prefetch_l2,
+from fastact._src cimport (FA_GRAD_BLOCK_ROWS, fa_dispatch_init, fa_exp_nonpos_f64, fa_grad_padded,
+                          fa_grad_stride, fa_kernels, fa_linear, fa_prefetch, fa_prefetch_l2,
                           fa_sgd_args, fa_sigmoid_f64, fa_softplus_f64)
 
 import numpy as np
@@ -387,67 +387,25 @@ def multinomial_sgd_epoch(const floating[:, ::1] X not None, const cnp.intp_t[::
 
 # --- parallel mini-batch ------------------------------------------------------
 
-# Rows per block of a batch's gradient: the unit of work of a thread and of
-# the fixed-order sum, so the gradient does not depend on the thread count.
-cdef enum:
-    GRAD_BLOCK_ROWS = 64
-
-
-cdef inline void axpy_acc(double *g, double a, const floating *x, Py_ssize_t n) noexcept nogil:
-    if floating is float:
-        fa_linear.axpy_acc_f32(g, a, x, n)
-    else:
-        fa_linear.axpy_acc_f64(g, a, x, n)
-
-
-cdef void block_gradient(const floating[:, ::1] X, const floating[::1] y,
-                         const double[::1] sample_weight, const floating *coef, double intercept,
-                         const cnp.intp_t *rows, Py_ssize_t m, Py_ssize_t n_ahead,
-                         double *grad) noexcept nogil:
-    """grad[:d] = sum_i s_i (p_i - y_i) x_i over the m rows, grad[d] the
-    same sum without x (the intercept's part), grad[d + 1] the weighted log
-    loss of the rows (before the batch's step), all in row order.  The
-    weights do not change within the block, so its margins are independent:
-    all the dot products first (they overlap in the CPU), then one vectorized
-    sigmoid pass and one softplus pass, then the sums.  Rows are prefetched
-    up to n_ahead rows of `rows` (past the block: the next block's rows are
-    the next misses)."""
-    cdef Py_ssize_t k, i, j, d = X.shape[1]
-    cdef double g
-    cdef double z[GRAD_BLOCK_ROWS]
-    cdef double p[GRAD_BLOCK_ROWS]
-    for j in range(d + 2):
-        grad[j] = 0.0
-    for k in range(m):
-        prefetch_ahead(X, rows, k, n_ahead)
-        z[k] = fixed_dot(&X[rows[k], 0], coef, d) + intercept
-    fa_kernels.sigmoid_f64(z, p, m)
-    for k in range(m):
-        i = rows[k]
-        g = (p[k] - y[i]) * sample_weight[i]
-        axpy_acc(grad, g, &X[i, 0], d)
-        grad[d] += g
-        # log loss: softplus(-z) for y = 1, softplus(z) for y = 0
-        z[k] = -z[k] if y[i] == 1 else z[k]
-    fa_kernels.softplus_f64(z, z, m)
-    for k in range(m):
-        grad[d + 1] += sample_weight[rows[k]] * z[k]
-
-
 def logistic_minibatch_epoch(const floating[:, ::1] X not None, const floating[::1] y not None,
                              const double[::1] sample_weight not None, floating[::1] coef not None,
                              double intercept, const cnp.intp_t[::1] order not None,
                              Py_ssize_t batch_size, double alpha, double eta,
-                             bint fit_intercept=True):
+                             bint fit_intercept=True, double[::1] avg=None):
     """One epoch of mini-batch gradient descent on the L2-penalised log loss
     (y in {0, 1}): for each batch of `batch_size` rows of `order`,
     w -= eta * (mean weighted gradient + alpha * w), b -= eta * its intercept part.
 
-    The gradient of a batch is summed over blocks of GRAD_BLOCK_ROWS rows,
+    The gradient of a batch is summed over blocks of FA_GRAD_BLOCK_ROWS rows,
     the blocks in parallel, their sums added in block order: the result is
     bitwise the same for any thread count.  The log loss of each row is taken
     on the way, with the weights of its batch before the batch's step (as the
     sequential solvers take it before each sample's step).
+
+    avg (float64, n_features + 2), if given, holds the running mean of the
+    weights after each step (averaged SGD): avg[:d] of coef, avg[d] of the
+    intercept, avg[d + 1] the number of steps averaged; each step adds one,
+    avg += (w - avg) / count, in place.
 
     Returns
     -------
@@ -456,9 +414,13 @@ def logistic_minibatch_epoch(const floating[:, ::1] X not None, const floating[:
     _check(X, y, coef, order, sample_weight)
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1, got %d" % batch_size)
+    if avg is not None and avg.shape[0] != X.shape[1] + 2:
+        raise ValueError("avg has %d entries, expected n_features + 2 = %d" % (avg.shape[0], X.shape[1] + 2))
+    cdef bint averaging = avg is not None
     cdef Py_ssize_t d = X.shape[1], n_order = order.shape[0], start, m, n_blocks, blk, j, r0, r1
-    cdef Py_ssize_t max_blocks = (batch_size + GRAD_BLOCK_ROWS - 1) // GRAD_BLOCK_ROWS
-    cdef double[:, ::1] grads = np.zeros((max_blocks, d + 2))
+    cdef Py_ssize_t max_blocks = (batch_size + FA_GRAD_BLOCK_ROWS - 1) // FA_GRAD_BLOCK_ROWS
+    cdef Py_ssize_t pd = fa_grad_padded(d)
+    cdef double[:, ::1] grads = np.zeros((max_blocks, fa_grad_stride(d)))
     cdef double total_w, g_j, sum_loss = 0.0
     cdef int n_threads = effective_num_threads()
     cdef const cnp.intp_t *rows = &order[0] if n_order else NULL
@@ -468,28 +430,38 @@ def logistic_minibatch_epoch(const floating[:, ::1] X not None, const floating[:
         start = 0
         while start < n_order:
             m = batch_size if start + batch_size <= n_order else n_order - start
-            n_blocks = (m + GRAD_BLOCK_ROWS - 1) // GRAD_BLOCK_ROWS
+            n_blocks = (m + FA_GRAD_BLOCK_ROWS - 1) // FA_GRAD_BLOCK_ROWS
             # a batch of one block runs on this thread: no parallel region
             for blk in prange(n_blocks, schedule='static', use_threads_if=n_threads > 1 and n_blocks > 1,
                               num_threads=n_threads if n_threads < n_blocks else n_blocks):
-                r0 = blk * GRAD_BLOCK_ROWS
-                r1 = r0 + GRAD_BLOCK_ROWS if r0 + GRAD_BLOCK_ROWS < m else m
-                block_gradient(X, y, sample_weight, &coef[0], intercept, rows + start + r0,
-                               r1 - r0, n_order - start - r0, &grads[blk, 0])
+                r0 = blk * FA_GRAD_BLOCK_ROWS
+                r1 = r0 + FA_GRAD_BLOCK_ROWS if r0 + FA_GRAD_BLOCK_ROWS < m else m
+                if floating is float:
+                    fa_linear.block_gradient_f32(&X[0, 0], d, &y[0], &sample_weight[0], &coef[0],
+                                                 intercept, <const Py_ssize_t *>(rows + start + r0),
+                                                 r1 - r0, n_order - start - r0, &grads[blk, 0])
+                else:
+                    fa_linear.block_gradient_f64(&X[0, 0], d, &y[0], &sample_weight[0], &coef[0],
+                                                 intercept, <const Py_ssize_t *>(rows + start + r0),
+                                                 r1 - r0, n_order - start - r0, &grads[blk, 0])
             total_w = 0.0
-            for j in range(m):
-                total_w += sample_weight[order[start + j]]
             for blk in range(n_blocks):               # fixed order
-                sum_loss += grads[blk, d + 1]
+                sum_loss += grads[blk, pd + 1]
+                total_w += grads[blk, pd + 2]
             if total_w > 0:
                 for j in range(d + 1):
                     g_j = 0.0
                     for blk in range(n_blocks):       # fixed order
-                        g_j += grads[blk, j]
+                        g_j += grads[blk, j if j < d else pd]
                     if j < d:
                         coef[j] = <floating>(coef[j] - eta * (g_j / total_w + alpha * coef[j]))
                     elif fit_intercept:
                         intercept -= eta * g_j / total_w
+                if averaging:
+                    avg[d + 1] += 1.0
+                    for j in range(d):
+                        avg[j] += (coef[j] - avg[j]) / avg[d + 1]
+                    avg[d] += (intercept - avg[d]) / avg[d + 1]
             start += m
     return intercept, sum_loss
 
@@ -506,6 +478,13 @@ cdef inline double scoring_dot(const floating *x, const double *w64, Py_ssize_t 
         return fa_linear.dot_f32_w64(x, w64, n)
     else:
         return fa_linear.dot_f64(x, w64, n)
+
+
+cdef int scoring_threads(Py_ssize_t n_elems, Py_ssize_t n_blocks) noexcept:
+    """Threads for a pass over n_elems elements of X in n_blocks row blocks:
+    one below MIN_PARALLEL_ELEMS, never more than the blocks."""
+    cdef int n_threads = effective_num_threads() if n_elems >= MIN_PARALLEL_ELEMS else 1
+    return n_threads if n_threads < n_blocks else <int>n_blocks
 
 
 cdef Py_ssize_t score_rows(const floating[:, ::1] X, const double *coef, double scale,
@@ -569,12 +548,8 @@ def score_binary(const floating[:, ::1] X not None, const floating[::1] coef not
     # then convert only X (the conversion port is the scoring bottleneck)
     cdef const double[::1] w64 = np.asarray(coef, dtype=np.float64)
     cdef const double *w = &w64[0]
-    cdef int n_threads = 1
-    if n * X.shape[1] >= MIN_PARALLEL_ELEMS:
-        n_threads = effective_num_threads()
     n_blocks = (n + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
-    if n_threads > n_blocks:
-        n_threads = n_blocks
+    cdef int n_threads = scoring_threads(n * X.shape[1], n_blocks)
     with nogil:
         for blk in prange(n_blocks, schedule='static', num_threads=n_threads,
                           use_threads_if=n_threads > 1):
@@ -582,6 +557,56 @@ def score_binary(const floating[:, ::1] X not None, const floating[::1] coef not
             n_nonfinite += score_rows(X, w, scale, intercept, out, kind_code, start,
                                       start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
     return n_nonfinite
+
+
+cdef double loss_rows(const floating[:, ::1] X, const floating[::1] y, const double[::1] sample_weight,
+                      const double *coef, double intercept, Py_ssize_t start,
+                      Py_ssize_t stop) noexcept nogil:
+    """sum of s_i softplus(-+z_i) over rows [start, stop), at most
+    ROWS_PER_BLOCK: the margins, one vectorized softplus, the sum in order."""
+    cdef Py_ssize_t i, m = stop - start, d = X.shape[1]
+    cdef double z[ROWS_PER_BLOCK]
+    cdef double total = 0.0
+    cdef Py_ssize_t ahead = score_rows_ahead(d * sizeof(floating))
+    for i in range(m):
+        if start + i + ahead < X.shape[0]:
+            fa_prefetch(&X[start + i + ahead, 0], d * sizeof(floating))
+        z[i] = scoring_dot(&X[start + i, 0], coef, d) + intercept
+        # log loss: softplus(-z) for y = 1, softplus(z) for y = 0
+        z[i] = -z[i] if y[start + i] == 1 else z[i]
+    fa_kernels.softplus_f64(z, z, m)
+    for i in range(m):
+        total += sample_weight[start + i] * z[i]
+    return total
+
+
+def log_loss(const floating[:, ::1] X not None, const floating[::1] y not None,
+             const double[::1] sample_weight not None, const double[::1] coef not None,
+             double intercept):
+    """sum_i s_i log(1 + exp(-z_i)) for y_i = 1 and s_i log(1 + exp(z_i)) for
+    y_i = 0, z = X @ coef + intercept (coef in double): one pass over X in
+    order, threads over blocks of rows, the blocks' sums added in block order
+    (the same bits for any thread count)."""
+    _check(X, y, coef, None, sample_weight)
+    cdef Py_ssize_t n = X.shape[0], n_blocks, blk, start
+    if n == 0:
+        return 0.0
+    if X.shape[1] == 0:
+        raise ValueError("X has 0 features")
+    cdef const double *w = &coef[0]
+    n_blocks = (n + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+    cdef int n_threads = scoring_threads(n * X.shape[1], n_blocks)
+    cdef double[::1] partial = np.empty(n_blocks)
+    with nogil:
+        for blk in prange(n_blocks, schedule='static', num_threads=n_threads,
+                          use_threads_if=n_threads > 1):
+            start = blk * ROWS_PER_BLOCK
+            partial[blk] = loss_rows(X, y, sample_weight, w, intercept, start,
+                                     start + ROWS_PER_BLOCK if start + ROWS_PER_BLOCK < n else n)
+    cdef double total = 0.0
+    for blk in range(n_blocks):
+        total += partial[blk]
+    return total
 
 
 cdef enum:
@@ -674,11 +699,7 @@ def score_multiclass(const floating[:, ::1] X not None, const floating[:, ::1] c
     cdef const double *b = &intercept[0]
     cdef Py_ssize_t n_nonfinite = 0, blk, i, start, stop
     cdef Py_ssize_t n_blocks = (n + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
-    cdef int n_threads = 1
-    if n * d * k >= MIN_PARALLEL_ELEMS:
-        n_threads = effective_num_threads()
-    if n_threads > n_blocks:
-        n_threads = n_blocks
+    cdef int n_threads = scoring_threads(n * d * k, n_blocks)
     cdef double[:, ::1] margins = np.empty((n_threads, k))     # one row's margins per thread
     cdef Py_ssize_t ahead = score_rows_ahead(d * sizeof(floating))
     with nogil:

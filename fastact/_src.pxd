@@ -47,10 +47,19 @@ cdef extern from "fastact_linear.h" nogil:
         int (*logistic_sgd_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef) noexcept nogil
         int (*perceptron_f32)(const fa_sgd_args *a, const float *X, const float *y, float *coef) noexcept nogil
         int (*perceptron_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef) noexcept nogil
+        void (*block_gradient_f32)(const float *X, Py_ssize_t d, const float *y, const double *sw,
+                                   const float *coef, double intercept, const Py_ssize_t *rows,
+                                   Py_ssize_t m, Py_ssize_t n_ahead, double *grad) noexcept nogil
+        void (*block_gradient_f64)(const double *X, Py_ssize_t d, const double *y, const double *sw,
+                                   const double *coef, double intercept, const Py_ssize_t *rows,
+                                   Py_ssize_t m, Py_ssize_t n_ahead, double *grad) noexcept nogil
         int (*all_finite_f32)(const float *x, Py_ssize_t n) noexcept nogil
         int (*all_finite_f64)(const double *x, Py_ssize_t n) noexcept nogil
 
     fa_linear_table fa_linear
+    enum: FA_GRAD_BLOCK_ROWS
+    Py_ssize_t fa_grad_padded(Py_ssize_t d)
+    Py_ssize_t fa_grad_stride(Py_ssize_t d)
     void fa_prefetch(const void *x, Py_ssize_t n_bytes)
     void fa_prefetch_l2(const void *x, Py_ssize_t n_bytes)
 

@@ -497,11 +497,13 @@ def multinomial_sgd_epoch(X, y, sample_weight, coef, coef_scale, intercept, orde
 
 
 def logistic_minibatch_epoch(X, y, sample_weight, coef, intercept, order, batch_size, alpha, eta,
-                             fit_intercept=True, block_rows=64):
+                             fit_intercept=True, block_rows=64, avg=None):
     """One mini-batch epoch (y in {0, 1}); returns (coef, intercept, sum_loss).
     Each batch's gradient is summed row by row within blocks of `block_rows`
     rows and the blocks in order, as the kernel's threads do; sum_loss is the
-    weighted log loss of every row with its batch's weights before the step."""
+    weighted log loss of every row with its batch's weights before the step.
+    avg (float64, n_features + 2), if given, is updated in place after each
+    step: the running mean of coef, of the intercept, and their count."""
     coef = np.array(coef, copy=True)
     d = coef.size
     sum_loss = 0.0
@@ -529,6 +531,10 @@ def logistic_minibatch_epoch(X, y, sample_weight, coef, intercept, order, batch_
         coef = (coef - eta * (g_sum[:d] / total_w + alpha * coef.astype(np.float64))).astype(coef.dtype)
         if fit_intercept:
             intercept -= eta * g_sum[d] / total_w
+        if avg is not None:
+            avg[d + 1] += 1.0
+            avg[:d] += (coef.astype(np.float64) - avg[:d]) / avg[d + 1]
+            avg[d] += (intercept - avg[d]) / avg[d + 1]
     return coef, intercept, sum_loss
 
 

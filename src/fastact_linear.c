@@ -368,10 +368,10 @@ static FA_INLINE void fa_axpy_padded_f64(double *w, double a, const double *x, p
     __m512d va = _mm512_set1_pd(a);
     ptrdiff_t j = 0;
     for (; j + 8 <= n; j += 8)
-        _mm512_store_pd(w + j, _mm512_add_pd(_mm512_load_pd(w + j),
+        _mm512_storeu_pd(w + j, _mm512_add_pd(_mm512_loadu_pd(w + j),
                                              _mm512_mul_pd(va, _mm512_loadu_pd(x + j))));
     if (j < n)
-        _mm512_store_pd(w + j, _mm512_add_pd(_mm512_load_pd(w + j),
+        _mm512_storeu_pd(w + j, _mm512_add_pd(_mm512_loadu_pd(w + j),
                                              _mm512_mul_pd(va, fa_tail8_f64(x, n, n - j,
                                                                             (__mmask8)((1u << (n - j)) - 1u)))));
 }
@@ -380,6 +380,78 @@ FA_DEFINE_SGD_EPOCHS(double, f64, FA_LOCAL(hand_dot_padded_f64), fa_axpy_padded_
 #else
 FA_DEFINE_SGD_EPOCHS(float, f32, FA_LOCAL(dot_f32), FA_LOCAL(axpy_f32))
 FA_DEFINE_SGD_EPOCHS(double, f64, FA_LOCAL(dot_f64), FA_LOCAL(axpy_f64))
+#endif
+
+/* ---------------------------------------------------------------------------
+ * The mini-batch gradient of a block of rows (fastact_linear.h).  The
+ * weights do not change within a block, so its margins are independent: all
+ * the dot products first (they overlap in the CPU), one vectorized sigmoid
+ * and one softplus pass, then the sums in row order.
+ * ------------------------------------------------------------------------- */
+#define FA_GRAD_PREFETCH_ROWS 32
+
+#define FA_DEFINE_BLOCK_GRADIENT(T, sfx, DOT, ACC)                            \
+    static void FA_LOCAL(block_gradient_##sfx)(const T *X, ptrdiff_t d, const T *y, \
+                                               const double *sw, const T *coef, \
+                                               double intercept, const ptrdiff_t *rows, \
+                                               ptrdiff_t m, ptrdiff_t n_ahead, double *grad) \
+    {                                                                         \
+        double z[FA_GRAD_BLOCK_ROWS], p[FA_GRAD_BLOCK_ROWS];                    \
+        const ptrdiff_t pd = fa_grad_padded(d);                               \
+        double g_b = 0.0, loss = 0.0;                                         \
+        for (ptrdiff_t j = 0; j < pd; j++)                                    \
+            grad[j] = 0.0;                                                    \
+        for (ptrdiff_t k = 0; k < m; k++) {                                   \
+            if (k + FA_GRAD_PREFETCH_ROWS < n_ahead) {                        \
+                const ptrdiff_t ahead = rows[k + FA_GRAD_PREFETCH_ROWS];      \
+                fa_prefetch_l2(X + ahead * d, d * (ptrdiff_t)sizeof(T));      \
+                fa_prefetch_l2(y + ahead, 1);                                 \
+                fa_prefetch_l2(sw + ahead, 1);                                \
+            }                                                                 \
+            z[k] = DOT(X + rows[k] * d, coef, d) + intercept;                 \
+        }                                                                     \
+        fa_kernels.sigmoid_f64(z, p, m);                                      \
+        for (ptrdiff_t k = 0; k < m; k++) {                                   \
+            const ptrdiff_t i = rows[k];                                      \
+            double g = (p[k] - (double)y[i]) * sw[i];                         \
+            ACC(grad, g, X + i * d, d);                                       \
+            g_b += g;                                                         \
+            /* log loss: softplus(-z) for y = 1, softplus(z) for y = 0 */     \
+            z[k] = (y[i] == 1) ? -z[k] : z[k];                                \
+        }                                                                     \
+        fa_kernels.softplus_f64(z, z, m);                                     \
+        double weight = 0.0;                                                  \
+        for (ptrdiff_t k = 0; k < m; k++) {                                   \
+            loss += sw[rows[k]] * z[k];                                       \
+            weight += sw[rows[k]];                                            \
+        }                                                                     \
+        grad[pd] = g_b;                                                       \
+        grad[pd + 1] = loss;                                                  \
+        grad[pd + 2] = weight;                                                \
+    }
+
+#ifdef FA_HAS_HAND_DOT
+/* g[j] += a * x[j] in double over whole vectors of 8 (g padded to 8): the
+ * tail's lanes past d get a * 0; no load past x[n - 1] (float64 rows use
+ * fa_axpy_padded_f64) */
+static FA_INLINE void fa_acc_padded_f32(double *g, double a, const float *x, ptrdiff_t n)
+{
+    __m512d va = _mm512_set1_pd(a);
+    ptrdiff_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        _mm512_storeu_pd(g + j, _mm512_add_pd(_mm512_loadu_pd(g + j),
+                                              _mm512_mul_pd(va, _mm512_cvtps_pd(_mm256_loadu_ps(x + j)))));
+    if (j < n)
+        _mm512_storeu_pd(g + j, _mm512_add_pd(_mm512_loadu_pd(g + j),
+                                              _mm512_mul_pd(va, fa_tail8_f32(x, n, n - j,
+                                                                             (__mmask8)((1u << (n - j)) - 1u)))));
+}
+
+FA_DEFINE_BLOCK_GRADIENT(float, f32, FA_LOCAL(hand_dot_f32), fa_acc_padded_f32)
+FA_DEFINE_BLOCK_GRADIENT(double, f64, FA_LOCAL(hand_dot_f64), fa_axpy_padded_f64)
+#else
+FA_DEFINE_BLOCK_GRADIENT(float, f32, FA_LOCAL(dot_f32), FA_LOCAL(axpy_acc_f32))
+FA_DEFINE_BLOCK_GRADIENT(double, f64, FA_LOCAL(dot_f64), FA_LOCAL(axpy_acc_f64))
 #endif
 
 /* The exponent field of every element OR-ed as "all ones or not", in
@@ -403,6 +475,7 @@ const fa_linear_table FA_CAT(fa_linear, FA_ISA_SUFFIX) = {
     FA_LOCAL(axpy_f32), FA_LOCAL(axpy_f64), FA_LOCAL(axpy_acc_f32), FA_LOCAL(axpy_acc_f64),
     FA_LOCAL(logistic_sgd_f32), FA_LOCAL(logistic_sgd_f64),
     FA_LOCAL(perceptron_f32), FA_LOCAL(perceptron_f64),
+    FA_LOCAL(block_gradient_f32), FA_LOCAL(block_gradient_f64),
     FA_LOCAL(all_finite_f32), FA_LOCAL(all_finite_f64),
 #ifdef FA_HAS_HAND_DOT
     /* later designators replace the generic loops' entries */

@@ -66,10 +66,33 @@ typedef struct {
     int (*logistic_sgd_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef);
     int (*perceptron_f32)(const fa_sgd_args *a, const float *X, const float *y, float *coef);
     int (*perceptron_f64)(const fa_sgd_args *a, const double *X, const double *y, double *coef);
+    /* The mini-batch gradient of one block of m rows (rows[0 .. m) of X,
+     * n_features columns): grad[0 .. fa_grad_stride(d)) is zeroed, then
+     * grad[j] = sum_k s_k (p_k - y_k) x_kj for j < d (in row order), grad[pd]
+     * the same without x (the intercept's part), grad[pd + 1] the
+     * weighted log loss and grad[pd + 2] the sum of the rows' weights,
+     * pd = fa_grad_padded(d).  The rows rows[m ..
+     * n_ahead) after the block are prefetched as the block proceeds. */
+    void (*block_gradient_f32)(const float *X, ptrdiff_t d, const float *y, const double *sw,
+                               const float *coef, double intercept, const ptrdiff_t *rows,
+                               ptrdiff_t m, ptrdiff_t n_ahead, double *grad);
+    void (*block_gradient_f64)(const double *X, ptrdiff_t d, const double *y, const double *sw,
+                               const double *coef, double intercept, const ptrdiff_t *rows,
+                               ptrdiff_t m, ptrdiff_t n_ahead, double *grad);
     /* 1 when no x[i] is NaN or infinite (the exponent bits are not all set) */
     int (*all_finite_f32)(const float *x, ptrdiff_t n);
     int (*all_finite_f64)(const double *x, ptrdiff_t n);
 } fa_linear_table;
+
+/* Rows per block of a mini-batch gradient (at most): the unit of work of a
+ * thread and of the fixed-order sum, so the gradient does not depend on the
+ * thread count. */
+#define FA_GRAD_BLOCK_ROWS 64
+
+/* The layout of a block gradient: d sums padded to whole vectors of 8
+ * doubles, then the intercept's sum, the loss and the weight. */
+static inline ptrdiff_t fa_grad_padded(ptrdiff_t d) { return (d + 7) / 8 * 8; }
+static inline ptrdiff_t fa_grad_stride(ptrdiff_t d) { return fa_grad_padded(d) + 3; }
 
 /* The table in use; filled by fa_dispatch_init (fastact_loops.h). */
 extern fa_linear_table fa_linear;

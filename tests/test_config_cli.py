@@ -138,10 +138,12 @@ def test_bench_learners_section(capsys, tmp_path):
     assert cli.main(["bench", "--learners", "--rows", "2000", "--dtypes", "float32",
                      "--json", str(path)]) == 0
     out = capsys.readouterr().out
-    for task in ("logistic sgd", "perceptron", "logistic minibatch"):
+    tasks = ["logistic sgd", "perceptron", "logistic minibatch", "default vs lbfgs"]
+    for task in tasks:
         assert task in out
     rows = json.loads(path.read_text())["rows"]
-    assert [r["task"] for r in rows] == ["logistic sgd", "perceptron", "logistic minibatch"]
+    assert [r["task"] for r in rows] == tasks
+    assert [r["epochs"] for r in rows] == [3, 3, 3, None]
     assert rows[0]["fastact_s_per_epoch"] > 0 and rows[0]["fastact_proba_s"] > 0
     assert 0.5 < rows[0]["fastact_accuracy"] <= 1.0
 

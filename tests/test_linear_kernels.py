@@ -372,3 +372,41 @@ def test_multinomial_rejects_bad_labels():
     with pytest.raises(ValueError, match=r"class indices in \[0, 3\)"):
         _linear.multinomial_sgd_epoch(X, np.array([0, 1, 3, 0], dtype=np.intp), np.ones(4), np.zeros((3, 2)),
                                       1.0, np.zeros(3), np.arange(4, dtype=np.intp), 0.0, 0, 0.1, 0.5, 0.0, 1.0)
+
+
+@DTYPES
+def test_minibatch_averaging_matches_the_reference(dtype):
+    X, y, _ = problem(700, 9, dtype, seed=22)
+    sw = np.random.default_rng(6).uniform(0.5, 2.0, 700)
+    order = np.random.default_rng(7).permutation(700).astype(np.intp)
+    avg, ref_avg = np.zeros(11), np.zeros(11)
+    coef, ref_coef, b, ref_b = np.zeros(9, dtype=dtype), np.zeros(9, dtype=dtype), 0.0, 0.0
+    for _ in range(2):
+        b, _ = _linear.logistic_minibatch_epoch(X, y, sw, coef, b, order, 64, 1e-3, 0.5, True, avg)
+        ref_coef, ref_b, _ = reference.logistic_minibatch_epoch(X, y, sw, ref_coef, ref_b, order, 64,
+                                                                1e-3, 0.5, avg=ref_avg)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    assert avg[-1] == ref_avg[-1] == 2 * 11          # 11 batches a pass, each one step
+    np.testing.assert_allclose(avg, ref_avg, rtol=rtol, atol=rtol)
+    # the mean of the iterates is not the last one
+    assert not np.allclose(avg[:9], coef)
+    with pytest.raises(ValueError, match="avg has 5 entries"):
+        _linear.logistic_minibatch_epoch(X, y, sw, coef, b, order, 64, 1e-3, 0.5, True, np.zeros(5))
+
+
+@DTYPES
+def test_log_loss_kernel(dtype):
+    X, y, _ = problem(3000, 13, dtype, seed=23)
+    sw = np.random.default_rng(8).uniform(0.0, 2.0, 3000)
+    w = np.random.default_rng(9).normal(size=13)
+    z = X.astype(np.float64) @ w + 0.25
+    expected = np.sum(sw * np.logaddexp(0.0, np.where(y == 1, -z, z)))
+    losses = []
+    for n_threads in (1, 2, 3):
+        with fastact.num_threads(n_threads):
+            losses.append(_linear.log_loss(X, y, sw, w, 0.25))
+    assert losses[0] == losses[1] == losses[2]              # fixed block order
+    assert losses[0] == pytest.approx(expected, rel=1e-12)
+    assert _linear.log_loss(X[:0], y[:0], sw[:0], w, 0.25) == 0.0
+    with pytest.raises(ValueError, match="coef has 12 entries"):
+        _linear.log_loss(X, y, sw, w[:12], 0.25)

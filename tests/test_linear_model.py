@@ -32,7 +32,14 @@ def test_constructor_stores_arguments_as_given(Est):
 def test_fits_separable_blobs_and_keeps_the_dtype(Est, dtype):
     X, y = blobs(dtype=dtype)
     est = Est(random_state=0).fit(X, y)
-    assert est.score(X, y) == 1.0
+    if Est is Perceptron:
+        assert est.score(X, y) == 1.0
+    else:
+        # the L2-penalised optimum separates these blobs, but the default
+        # (averaged mini-batch, tol on the loss) stops on a flat loss a few
+        # points short; the sequential solver's large first steps get there
+        assert est.score(X, y) >= 0.98
+        assert Est(solver="sgd", random_state=0).fit(X, y).score(X, y) == 1.0
     assert est.coef_.dtype == dtype and est.coef_.shape == (1, 5)
     assert est.decision_function(X).dtype == dtype
     assert list(est.classes_) == [0, 1] and est.n_features_in_ == 5 and est.n_iter_ >= 1
@@ -75,7 +82,7 @@ def test_logistic_multiclass_probabilities_sum_to_one(solver):
 
 def test_multiclass_sgd_is_softmax_regression():
     X, y = blobs(n=900, k=3, seed=16, spread=2.0)
-    est = LogisticRegression(random_state=0).fit(X, y)
+    est = LogisticRegression(solver="sgd", random_state=0).fit(X, y)
     z = est.decision_function(X)
     expected = np.exp(z - z.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
@@ -245,8 +252,6 @@ def test_minibatch_solver_learns_and_ignores_the_thread_count():
 
 def test_minibatch_solver_parameters_are_checked():
     X, y = blobs()
-    with pytest.raises(ValueError, match="solver='minibatch' takes learning_rate"):
-        LogisticRegression(solver="minibatch").fit(X, y)
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
         LogisticRegression(solver="minibatch", learning_rate="constant", batch_size=0).fit(X, y)
     with pytest.raises(ValueError, match="solver must be"):
@@ -420,3 +425,45 @@ def test_sequential_fits_do_not_depend_on_the_thread_count(Est):
         a.partial_fit(X, y)
         b.partial_fit(X, y)
         np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_the_default_is_averaged_minibatch_with_the_curvature_step():
+    from fastact.linear_model import _curvature_step
+    X, y = blobs(n=3000, seed=24, spread=3.0)
+    est = LogisticRegression(max_iter=2, tol=None, shuffle=False, random_state=0).fit(X, y)
+    assert est.solver == "minibatch" and est.learning_rate == "optimal"
+    sw, rows = np.ones(3000), np.arange(3000)
+    eta = _curvature_step(X, sw, rows, 1e-4, True)
+    coef, b = np.zeros(5), 0.0
+    for _ in range(2):                         # the mean over the last epoch only
+        avg = np.zeros(7)
+        coef, b, _ = reference.logistic_minibatch_epoch(X, y.astype(np.float64), sw, coef, b, rows,
+                                                        1024, 1e-4, eta, avg=avg)
+    np.testing.assert_allclose(est.coef_[0], avg[:5], rtol=1e-10)
+    assert est.intercept_[0] == pytest.approx(avg[5], rel=1e-10)
+
+
+def test_curvature_step_estimates_the_largest_eigenvalue():
+    from fastact.linear_model import _curvature_step
+    rng = np.random.default_rng(25)
+    X = rng.normal(size=(200_000, 4)) * np.array([3.0, 1.0, 0.5, 0.1])   # variances 9, 1, .25, .01
+    step = _curvature_step(X, np.ones(200_000), np.arange(200_000), 0.0, False)
+    assert step == pytest.approx(1 / (9.0 / 4), rel=0.05)
+    # weights count: a weight of 0 removes a row from the estimate
+    w = np.ones(200_000)
+    w[::2] = 0.0
+    X[::2] *= 100.0
+    assert _curvature_step(X, w, np.arange(200_000), 0.0, False) == pytest.approx(1 / (9.0 / 4), rel=0.05)
+
+
+def test_n_iter_no_change_none_depends_on_the_solver():
+    X, y = blobs(n=400, seed=26, spread=3.0)
+    assert LogisticRegression()._patience_default == {"minibatch": 1, "sgd": 5}
+    mb = LogisticRegression(random_state=0).fit(X, y)
+    sgd = LogisticRegression(solver="sgd", random_state=0).fit(X, y)
+    assert mb._patience() == 1 and sgd._patience() == 5
+    assert sgd.n_iter_ >= 6                    # at least 5 epochs without improvement
+    with pytest.raises(ValueError, match="n_iter_no_change must be a positive int"):
+        Perceptron(n_iter_no_change=None).fit(X, y)
+    with pytest.raises(ValueError, match="n_iter_no_change must be a positive int"):
+        LogisticRegression(n_iter_no_change=0).fit(X, y)
