@@ -500,11 +500,12 @@ cdef Py_ssize_t score_rows(const floating[:, ::1] X, const double *coef, double 
     cdef double z[ROWS_PER_BLOCK]
     cdef double p[ROWS_PER_BLOCK]
     cdef Py_ssize_t ahead = score_rows_ahead(d * sizeof(floating))
-    for i in range(m):
-        if start + i + ahead < X.shape[0]:
-            fa_prefetch_l2(&X[start + i + ahead, 0], d * sizeof(floating))
-        z[i] = scale * scoring_dot(&X[start + i, 0], coef, d) + intercept
-        n_nonfinite += not isfinite(z[i])
+    if floating is float:
+        n_nonfinite = fa_linear.margins_f32(&X[start, 0], d, m, coef, scale, intercept, ahead,
+                                            X.shape[0] - start, z)
+    else:
+        n_nonfinite = fa_linear.margins_f64(&X[start, 0], d, m, coef, scale, intercept, ahead,
+                                            X.shape[0] - start, z)
     if kind == SCORE_DECISION:
         for i in range(m):
             out[start + i, 0] = <floating>z[i]
@@ -570,10 +571,11 @@ cdef double loss_rows(const floating[:, ::1] X, const floating[::1] y, const dou
     cdef double z[ROWS_PER_BLOCK]
     cdef double total = 0.0
     cdef Py_ssize_t ahead = score_rows_ahead(d * sizeof(floating))
+    if floating is float:
+        fa_linear.margins_f32(&X[start, 0], d, m, coef, 1.0, intercept, ahead, X.shape[0] - start, z)
+    else:
+        fa_linear.margins_f64(&X[start, 0], d, m, coef, 1.0, intercept, ahead, X.shape[0] - start, z)
     for i in range(m):
-        if start + i + ahead < X.shape[0]:
-            fa_prefetch_l2(&X[start + i + ahead, 0], d * sizeof(floating))
-        z[i] = scoring_dot(&X[start + i, 0], coef, d) + intercept
         # log loss: softplus(-z) for y = 1, softplus(z) for y = 0
         z[i] = -z[i] if y[start + i] == 1 else z[i]
     fa_kernels.softplus_f64(z, z, m)

@@ -53,6 +53,12 @@ cdef extern from "fastact_linear.h" nogil:
         void (*block_gradient_f64)(const double *X, Py_ssize_t d, const double *y, const double *sw,
                                    const double *coef, double intercept, const Py_ssize_t *rows,
                                    Py_ssize_t m, Py_ssize_t n_ahead, double *grad) noexcept nogil
+        Py_ssize_t (*margins_f32)(const float *X, Py_ssize_t d, Py_ssize_t m, const double *w,
+                                  double scale, double b, Py_ssize_t ahead, Py_ssize_t n_avail,
+                                  double *z) noexcept nogil
+        Py_ssize_t (*margins_f64)(const double *X, Py_ssize_t d, Py_ssize_t m, const double *w,
+                                  double scale, double b, Py_ssize_t ahead, Py_ssize_t n_avail,
+                                  double *z) noexcept nogil
         int (*all_finite_f32)(const float *x, Py_ssize_t n) noexcept nogil
         int (*all_finite_f64)(const double *x, Py_ssize_t n) noexcept nogil
 

@@ -454,6 +454,31 @@ FA_DEFINE_BLOCK_GRADIENT(float, f32, FA_LOCAL(dot_f32), FA_LOCAL(axpy_acc_f32))
 FA_DEFINE_BLOCK_GRADIENT(double, f64, FA_LOCAL(dot_f64), FA_LOCAL(axpy_acc_f64))
 #endif
 
+/* The margins of a block of consecutive rows (fastact_linear.h): the dot
+ * products inlined into one loop (a call per row cost a call, a vzeroupper
+ * and the spills of its frame). */
+#define FA_DEFINE_MARGINS(T, sfx, DOT)                                        \
+    static ptrdiff_t FA_LOCAL(margins_##sfx)(const T *X, ptrdiff_t d, ptrdiff_t m, \
+                                             const double *w, double scale, double b, \
+                                             ptrdiff_t ahead, ptrdiff_t n_avail, double *z) \
+    {                                                                         \
+        ptrdiff_t n_nonfinite = 0;                                            \
+        for (ptrdiff_t i = 0; i < m; i++) {                                   \
+            if (i + ahead < n_avail)                                          \
+                fa_prefetch_l2(X + (i + ahead) * d, d * (ptrdiff_t)sizeof(T)); \
+            z[i] = scale * DOT(X + i * d, w, d) + b;                          \
+            n_nonfinite += !(z[i] - z[i] == 0.0);                             \
+        }                                                                     \
+        return n_nonfinite;                                                   \
+    }
+#ifdef FA_HAS_HAND_DOT
+FA_DEFINE_MARGINS(float, f32, FA_LOCAL(hand_dot_f32_w64))
+FA_DEFINE_MARGINS(double, f64, FA_LOCAL(hand_dot_f64))
+#else
+FA_DEFINE_MARGINS(float, f32, FA_LOCAL(dot_f32_w64))
+FA_DEFINE_MARGINS(double, f64, FA_LOCAL(dot_f64))
+#endif
+
 /* The exponent field of every element OR-ed as "all ones or not", in
  * integers: the compiler vectorizes it, and no floating-point flag is
  * raised by a NaN. */
@@ -476,6 +501,7 @@ const fa_linear_table FA_CAT(fa_linear, FA_ISA_SUFFIX) = {
     FA_LOCAL(logistic_sgd_f32), FA_LOCAL(logistic_sgd_f64),
     FA_LOCAL(perceptron_f32), FA_LOCAL(perceptron_f64),
     FA_LOCAL(block_gradient_f32), FA_LOCAL(block_gradient_f64),
+    FA_LOCAL(margins_f32), FA_LOCAL(margins_f64),
     FA_LOCAL(all_finite_f32), FA_LOCAL(all_finite_f64),
 #ifdef FA_HAS_HAND_DOT
     /* later designators replace the generic loops' entries */

@@ -79,6 +79,14 @@ typedef struct {
     void (*block_gradient_f64)(const double *X, ptrdiff_t d, const double *y, const double *sw,
                                const double *coef, double intercept, const ptrdiff_t *rows,
                                ptrdiff_t m, ptrdiff_t n_ahead, double *grad);
+    /* z[i] = scale * dot(X[i], w) + b for the m rows from X (n_features
+     * columns, w in double: dot_f32_w64 / dot_f64), the row `ahead` rows on
+     * prefetched while it is one of the n_avail rows from X; returns how
+     * many z[i] are not finite. */
+    ptrdiff_t (*margins_f32)(const float *X, ptrdiff_t d, ptrdiff_t m, const double *w, double scale,
+                             double b, ptrdiff_t ahead, ptrdiff_t n_avail, double *z);
+    ptrdiff_t (*margins_f64)(const double *X, ptrdiff_t d, ptrdiff_t m, const double *w, double scale,
+                             double b, ptrdiff_t ahead, ptrdiff_t n_avail, double *z);
     /* 1 when no x[i] is NaN or infinite (the exponent bits are not all set) */
     int (*all_finite_f32)(const float *x, ptrdiff_t n);
     int (*all_finite_f64)(const double *x, ptrdiff_t n);
