@@ -283,8 +283,9 @@ static inline __mmask16 fa_pw_f32_in_range(__m512 x)
     return _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(FA_PW_F32_LIMIT), _CMP_LT_OQ);
 }
 
-/* T[2 j], T[2 j + 1]: row j of the table, 16 entries each */
-static inline __m512 fa_pw_f32x16(__m512 x, const __m512 *T)
+/* T[2 j], T[2 j + 1]: row j of the table, 16 entries each.  The value is
+ * c0 + t P(t): returns P, with t and c0. */
+static inline __m512 fa_pw_f32x16_poly(__m512 x, const __m512 *T, __m512 *t_out, __m512 *c0)
 {
     /* the interval: round(x * SCALE + OFFSET), read from the low bits of the rounded float */
     __m512i k = _mm512_castps_si512(_mm512_add_ps(
@@ -295,8 +296,30 @@ static inline __m512 fa_pw_f32x16(__m512 x, const __m512 *T)
     __m512 p = FA_PW_ROW(FA_PW_F32_ROWS - 1);
     for (int j = FA_PW_F32_ROWS - 2; j >= 2; j--)
         p = _mm512_fmadd_ps(p, t, FA_PW_ROW(j));
-    return _mm512_fmadd_ps(t, p, FA_PW_ROW(1));
+    *c0 = FA_PW_ROW(1);
 #undef FA_PW_ROW
+    *t_out = t;
+    return p;
+}
+
+static inline __m512 fa_pw_f32x16(__m512 x, const __m512 *T)
+{
+    __m512 t, c0, p = fa_pw_f32x16_poly(x, T, &t, &c0);
+    return _mm512_fmadd_ps(t, p, c0);
+}
+
+/* x * (c0 + t P(t)) for the table's function: x c0 exactly as hi + lo (FMA),
+ * then x (t P) + lo added before the one rounding that matters: about the
+ * table polynomial's error plus half an ULP (silu), not the sigmoid's
+ * rounding error magnified by the product's. */
+static inline __m512 fa_pw_f32x16_times_x(__m512 x, const __m512 *T)
+{
+    __m512 t, c0, p = fa_pw_f32x16_poly(x, T, &t, &c0);
+    __m512 hi = _mm512_mul_ps(x, c0);
+    __m512 lo = _mm512_fmsub_ps(x, c0, hi);                  /* x c0 - hi, exact */
+    __m512 v = _mm512_add_ps(hi, _mm512_fmadd_ps(x, _mm512_mul_ps(t, p), lo));
+    /* +-0 keeps its sign (-0 + +0 would give +0) */
+    return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
 }
 
 static inline void fa_pw_f32_load(__m512 *T, const float (*table)[32])
@@ -338,12 +361,16 @@ static inline __m512 fa_pw_f32_merge(__m512 general, __mmask16 in, __m512 x, con
 #include "fastact_exp2_f32_table.h"
 #define FA_SIGMOID_F32_BY_HAND 1
 
-static inline __m512 fa_sigmoid_f32x16(__m512 x, __m512 th0, __m512 th1, __m512 tl0, __m512 tl1)
+/* The sigmoid as y0 + *res * *rc, unscaled for x < 0 (*neg): the caller
+ * scales by 2^*kj there; -|x| is clamped at `clamp`. */
+static inline __m512 fa_sigmoid_f32x16_parts(__m512 x, float clamp, __m512 th0, __m512 th1,
+                                              __m512 tl0, __m512 tl1, __m512 *res_out,
+                                              __m512 *rc_out, __m512 *kj_out, __mmask16 *neg_out)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     const __m512 shifter = _mm512_set1_ps(0x1.8p18f);   /* ulp 1/32: rounds to k + j/32 */
-    /* z = -min(|x|, 104) (e^-104 rounds to 0); max() returns z if NaN */
-    __m512 z = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_or_ps(x, _mm512_set1_ps(-0.0f)));
+    /* z = -min(|x|, -clamp); max() returns z if NaN */
+    __m512 z = _mm512_max_ps(_mm512_set1_ps(clamp), _mm512_or_ps(x, _mm512_set1_ps(-0.0f)));
     __m512 kf = _mm512_fmadd_ps(z, _mm512_set1_ps(0x1.715476p+0f), shifter);
     __m512 kj = _mm512_sub_ps(kf, shifter);                 /* k + j/32, z ~ kj * ln2 */
     __m512 r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.62ep-1f), z);   /* exact */
@@ -371,6 +398,19 @@ static inline __m512 fa_sigmoid_f32x16(__m512 x, __m512 th0, __m512 th1, __m512 
     __m512 res = _mm512_fnmadd_ps(y0, es, _mm512_sub_ps(nhi, y0));
     res = _mm512_fnmadd_ps(y0, esl, res);
     res = _mm512_mask_add_ps(res, neg, res, elo);
+    *res_out = res;
+    *rc_out = rc;
+    *kj_out = kj;
+    *neg_out = neg;
+    return y0;
+}
+
+static inline __m512 fa_sigmoid_f32x16(__m512 x, __m512 th0, __m512 th1, __m512 tl0, __m512 tl1)
+{
+    /* e^-104 rounds to 0 */
+    __m512 res, rc, kj;
+    __mmask16 neg;
+    __m512 y0 = fa_sigmoid_f32x16_parts(x, -104.0f, th0, th1, tl0, tl1, &res, &rc, &kj, &neg);
     __m512 y = _mm512_fmadd_ps(res, rc, y0);
     return _mm512_mask_scalef_ps(y, neg, y, kj);
 }
@@ -394,6 +434,61 @@ static inline __m512 fa_sigmoid_f32x16_any(__m512 x, const __m512 *P, __m512 th0
 #define FA_SIGMOID_VEC(v) fa_sigmoid_f32x16_any((v), P, th0, th1, tl0, tl1)
 FA_DEFINE_MASKED_LOOP(sigmoid, FA_SIGMOID_SETUP, FA_SIGMOID_VEC)
 FA_DEFINE_BY_HAND_ENTRIES(sigmoid)
+
+/* float silu on AVX-512 by hand: x * sigmoid(x) from the kernel above, in
+ * float (the generic loop evaluates the double function, at half the lanes
+ * and with a division).  For x < 0 the product is formed with the unscaled
+ * e / (1 + e) and then scaled by 2^k, so that x e^x is rounded once even
+ * where e^x alone would be subnormal (x < -87; x e^x is normal down to
+ * -88.7 and rounds to 0 below -108.6: the clamp is -112, and below it the
+ * result is -0, the limit).  On |x| < 12 the table sigmoid times x.  In
+ * both, x s is formed as x s_hi (exact, hi + lo) plus x times s's small
+ * correction, rounded once: the sigmoid's own rounding is not magnified by
+ * the product's (x * a rounded sigmoid measured 1.58 ULP). */
+#define FA_SILU_F32_BY_HAND 1
+
+static inline __m512 fa_silu_f32x16(__m512 x, __m512 th0, __m512 th1, __m512 tl0, __m512 tl1)
+{
+    __m512 res, rc, kj;
+    __mmask16 neg;
+    __m512 y0 = fa_sigmoid_f32x16_parts(x, -112.0f, th0, th1, tl0, tl1, &res, &rc, &kj, &neg);
+    /* x (y0 + res rc), the sigmoid unscaled for x < 0: x y0 as hi + lo, so
+     * that the product is rounded once, not the sigmoid and then the product */
+    __m512 hi = _mm512_mul_ps(x, y0);
+    __m512 lo = _mm512_fmsub_ps(x, y0, hi);
+    __m512 v = _mm512_add_ps(hi, _mm512_fmadd_ps(x, _mm512_mul_ps(res, rc), lo));
+    v = _mm512_mask_scalef_ps(v, neg, v, kj);
+    /* above 20 the sigmoid rounds to 1 (and inf would make lo NaN): x */
+    v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, _mm512_set1_ps(20.0f), _CMP_GT_OQ), x);
+    /* below the clamp (and at -inf): -0 */
+    return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, _mm512_set1_ps(-112.0f), _CMP_LT_OQ),
+                              _mm512_set1_ps(-0.0f));
+}
+
+static inline __m512 fa_silu_f32x16_any(__m512 x, const __m512 *P, __m512 th0, __m512 th1,
+                                         __m512 tl0, __m512 tl1)
+{
+    __mmask16 in = fa_pw_f32_in_range(x);
+    if (fa_pw_f32_all_in(in))
+        return fa_pw_f32x16_times_x(x, P);
+    return _mm512_mask_mov_ps(fa_silu_f32x16(x, th0, th1, tl0, tl1), in, fa_pw_f32x16_times_x(x, P));
+}
+
+#define FA_SILU_VEC(v) fa_silu_f32x16_any((v), P, th0, th1, tl0, tl1)
+FA_DEFINE_MASKED_LOOP(silu, FA_SIGMOID_SETUP, FA_SILU_VEC)
+
+/* the family's signature: silu has no parameter */
+static void FA_LOCAL(p_silu_f32_by_hand)(const void *x, void *y, ptrdiff_t n, const double *p)
+{
+    (void)p;
+    fa_silu_f32_loop((const float *)x, (float *)y, n, 0);
+}
+
+static void FA_LOCAL(p_silu_f32_by_hand_nt)(const void *x, void *y, ptrdiff_t n, const double *p)
+{
+    (void)p;
+    fa_silu_f32_loop((const float *)x, (float *)y, n, 1);
+}
 #endif
 
 /* float softplus on AVX-512 by hand, in double (8 lanes, two halves per 16
@@ -668,4 +763,9 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     FA_LOCAL(float_to_half),
     {FA_LOCAL(softmax_f32), FA_LOCAL(softmax_f64)},
     {FA_LOCAL(softmax_backward_f32), FA_LOCAL(softmax_backward_f64)},
+#ifdef FA_SILU_F32_BY_HAND
+    /* later designators replace the generic loops' entries */
+    .param[FA_P_silu][0] = FA_LOCAL(p_silu_f32_by_hand),
+    .param_nt[FA_P_silu][0] = FA_LOCAL(p_silu_f32_by_hand_nt),
+#endif
 };

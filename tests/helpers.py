@@ -16,6 +16,9 @@ ULP_BOUND = {
     ("softplus", np.float32): 1.0, ("softplus", np.float64): 2.0,
     ("relu", np.float32): 0.0, ("relu", np.float64): 0.0,
     ("step", np.float32): 0.0, ("step", np.float64): 0.0,
+    # the family's silu (tests/test_family.py holds its other bounds); float32
+    # by hand on AVX-512, the double function rounded once elsewhere
+    ("silu", np.float32): 1.5, ("silu", np.float64): 2.0,
 }
 
 

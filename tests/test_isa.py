@@ -177,9 +177,14 @@ def test_family_and_gradients_agree_across_isas(per_isa_results, dtype):
     assert len(names) == 17 + 22        # 17 forward kernels, 22 gradient kernels
     isas = list(results)
     for name in names:
-        if "avx2" in results and "avx512" in results:
+        by_hand = name == "family-silu-float32"      # float math on AVX-512 (fastact_loops.c)
+        if "avx2" in results and "avx512" in results and not by_hand:
             np.testing.assert_array_equal(results["avx2"][name], results["avx512"][name], err_msg=name)
         for isa in isas[1:]:
+            # the hand-written loop and the double function: each within its
+            # bound of the exact value, so at most the sum of the bounds apart
+            # (for subnormal results, one or two units of the smallest one)
+            rtol = (2 if by_hand else 1) * np.finfo(dtype).eps if dtype == np.float32 else 1e-10
+            atol = 2 * np.finfo(np.float32).smallest_subnormal if by_hand else 1e-300
             np.testing.assert_allclose(results[isa][name], results[isas[0]][name], equal_nan=True,
-                                       rtol=(np.finfo(dtype).eps if dtype == np.float32 else 1e-10),
-                                       atol=1e-300, err_msg="%s %s" % (isa, name))
+                                       rtol=rtol, atol=atol, err_msg="%s %s" % (isa, name))
