@@ -131,13 +131,14 @@ FA_UNARY_KERNELS(FA_DEFINE_LOOPS)
         fa_##name##_f32_loop((const float *)x, (float *)y, n, 1);             \
     }
 
-/* An AVX-512 float loop around VEC(v), a function of one vector of 16 lanes
- * (and of what SETUP declares): the head before y's first 64-byte boundary
- * (streaming only) and the tail run the same VEC under a mask, so every
+/* An AVX-512 float loop writing y[i .. i + 16) = VEC(LOADS(i, m)), LOADS
+ * the input vectors at i under the mask m, VEC a function of them (and of
+ * what SETUP declares); PREFETCH(i) asks for the inputs ahead.  The head before y's first 64-byte boundary
+ * (streaming only) and the tail run the same code under a mask, so every
  * element gets the same bits at any position; stream selects the streamed
- * stores of fa_kernels_nt.  The input is prefetched either way. */
-#define FA_DEFINE_MASKED_LOOP(name, SETUP, VEC)                               \
-    static inline void fa_##name##_f32_loop(const float *x, float *y, ptrdiff_t n, int stream) \
+ * stores of fa_kernels_nt.  The inputs are prefetched either way. */
+#define FA_APPLY(f, ...) f(__VA_ARGS__)
+#define FA_MASKED_LOOP_BODY(SETUP, VEC, LOADS, PREFETCH)                      \
     {                                                                         \
         SETUP                                                                 \
         ptrdiff_t i = 0;                                                      \
@@ -147,13 +148,13 @@ FA_UNARY_KERNELS(FA_DEFINE_LOOPS)
                 stream = 0;                                                   \
             } else if (head > 0) {                                            \
                 __mmask16 m = (__mmask16)((1u << head) - 1u);                 \
-                _mm512_mask_storeu_ps(y, m, VEC(_mm512_maskz_loadu_ps(m, x))); \
+                _mm512_mask_storeu_ps(y, m, FA_APPLY(VEC, LOADS(0, m)));      \
                 i = head;                                                     \
             }                                                                 \
         }                                                                     \
         for (; i + 16 <= n; i += 16) {                                        \
-            FA_PREFETCH(x + i);                                               \
-            __m512 v = VEC(_mm512_loadu_ps(x + i));                           \
+            PREFETCH(i);                                                      \
+            __m512 v = FA_APPLY(VEC, LOADS(i, (__mmask16)0xFFFF));            \
             if (stream)                                                       \
                 _mm512_stream_ps(y + i, v);                                   \
             else                                                              \
@@ -161,11 +162,26 @@ FA_UNARY_KERNELS(FA_DEFINE_LOOPS)
         }                                                                     \
         if (i < n) {                                                          \
             __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                  \
-            _mm512_mask_storeu_ps(y + i, m, VEC(_mm512_maskz_loadu_ps(m, x + i))); \
+            _mm512_mask_storeu_ps(y + i, m, FA_APPLY(VEC, LOADS(i, m)));      \
         }                                                                     \
         if (stream)                                                           \
             _mm_sfence();                                                     \
     }
+
+/* y = VEC(x), VEC a function of one vector of 16 lanes */
+#define FA_LOADS_X(i, m) _mm512_maskz_loadu_ps((m), x + (i))
+#define FA_PREFETCH_X(i) FA_PREFETCH(x + (i))
+#define FA_DEFINE_MASKED_LOOP(name, SETUP, VEC)                               \
+    static inline void fa_##name##_f32_loop(const float *x, float *y, ptrdiff_t n, int stream) \
+    FA_MASKED_LOOP_BODY(SETUP, VEC, FA_LOADS_X, FA_PREFETCH_X)
+
+/* y = VEC(g, x), for the gradients */
+#define FA_LOADS_GX(i, m) _mm512_maskz_loadu_ps((m), g + (i)), _mm512_maskz_loadu_ps((m), x + (i))
+#define FA_PREFETCH_GX(i) (FA_PREFETCH(g + (i)), FA_PREFETCH(x + (i)))
+#define FA_DEFINE_MASKED_GRAD_LOOP(name, SETUP, VEC)                          \
+    static inline void fa_##name##_grad_f32_loop(const float *g, const float *x, float *y, \
+                                                 ptrdiff_t n, int stream)     \
+    FA_MASKED_LOOP_BODY(SETUP, VEC, FA_LOADS_GX, FA_PREFETCH_GX)
 
 /* float tanh by hand: its coefficients come from tables, which compilers do
  * not vectorize well (gathers, or a scalar loop), while one vpermps reads a
@@ -365,7 +381,8 @@ static inline __m512 fa_pw_f32_merge(__m512 general, __mmask16 in, __m512 x, con
  * scales by 2^*kj there; -|x| is clamped at `clamp`. */
 static inline __m512 fa_sigmoid_f32x16_parts(__m512 x, float clamp, __m512 th0, __m512 th1,
                                               __m512 tl0, __m512 tl1, __m512 *res_out,
-                                              __m512 *rc_out, __m512 *kj_out, __mmask16 *neg_out)
+                                              __m512 *rc_out, __m512 *kj_out, __mmask16 *neg_out,
+                                              __m512 *es_out, __m512 *esl_out)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     const __m512 shifter = _mm512_set1_ps(0x1.8p18f);   /* ulp 1/32: rounds to k + j/32 */
@@ -402,15 +419,17 @@ static inline __m512 fa_sigmoid_f32x16_parts(__m512 x, float clamp, __m512 th0, 
     *rc_out = rc;
     *kj_out = kj;
     *neg_out = neg;
+    *es_out = es;
+    *esl_out = esl;
     return y0;
 }
 
 static inline __m512 fa_sigmoid_f32x16(__m512 x, __m512 th0, __m512 th1, __m512 tl0, __m512 tl1)
 {
     /* e^-104 rounds to 0 */
-    __m512 res, rc, kj;
+    __m512 res, rc, kj, es, esl;
     __mmask16 neg;
-    __m512 y0 = fa_sigmoid_f32x16_parts(x, -104.0f, th0, th1, tl0, tl1, &res, &rc, &kj, &neg);
+    __m512 y0 = fa_sigmoid_f32x16_parts(x, -104.0f, th0, th1, tl0, tl1, &res, &rc, &kj, &neg, &es, &esl);
     __m512 y = _mm512_fmadd_ps(res, rc, y0);
     return _mm512_mask_scalef_ps(y, neg, y, kj);
 }
@@ -449,9 +468,9 @@ FA_DEFINE_BY_HAND_ENTRIES(sigmoid)
 
 static inline __m512 fa_silu_f32x16(__m512 x, __m512 th0, __m512 th1, __m512 tl0, __m512 tl1)
 {
-    __m512 res, rc, kj;
+    __m512 res, rc, kj, es, esl;
     __mmask16 neg;
-    __m512 y0 = fa_sigmoid_f32x16_parts(x, -112.0f, th0, th1, tl0, tl1, &res, &rc, &kj, &neg);
+    __m512 y0 = fa_sigmoid_f32x16_parts(x, -112.0f, th0, th1, tl0, tl1, &res, &rc, &kj, &neg, &es, &esl);
     /* x (y0 + res rc), the sigmoid unscaled for x < 0: x y0 as hi + lo, so
      * that the product is rounded once, not the sigmoid and then the product */
     __m512 hi = _mm512_mul_ps(x, y0);
@@ -476,6 +495,85 @@ static inline __m512 fa_silu_f32x16_any(__m512 x, const __m512 *P, __m512 th0, _
 
 #define FA_SILU_VEC(v) fa_silu_f32x16_any((v), P, th0, th1, tl0, tl1)
 FA_DEFINE_MASKED_LOOP(silu, FA_SIGMOID_SETUP, FA_SILU_VEC)
+
+/* Its gradient, g s (1 + x (1 - s)), s = sigmoid(x), in float from the
+ * same parts: 1 - s is e s (x >= 0, e = e^-x) or 1 / D refined once by
+ * Newton (x < 0, D = 1 + e^x).  For x < 0 s is unscaled (times 2^-k), and
+ * s (1 + x (1 - s)) is scaled by 2^k in two halves around the product with
+ * g: rounded once where the result is subnormal, never overflowing on the
+ * way.  Below -112 and at -inf the result is g * 0; above 20, g (at +inf
+ * NaN, as 1 + inf * 0 in the float64 kernel and PyTorch).  The
+ * terms cancel at the derivative's zero, x = -1.278; elsewhere within
+ * 3 ULP (tests/test_family.py). */
+static inline __m512 fa_silu_grad_f32x16(__m512 g, __m512 x, __m512 th0, __m512 th1,
+                                          __m512 tl0, __m512 tl1)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 res, rc, kj, es, esl;
+    __mmask16 neg;
+    __m512 y0 = fa_sigmoid_f32x16_parts(x, -112.0f, th0, th1, tl0, tl1, &res, &rc, &kj, &neg, &es, &esl);
+    __m512 s = _mm512_fmadd_ps(res, rc, y0);
+    /* 1 / D to about 2^-28: D = 1 + es + esl as hi + lo, one Newton step
+     * from rc (1 + x (1 - s) cancels near the derivative's zero, which
+     * magnifies an error of 1 - s) */
+    __m512 dh = _mm512_add_ps(one, es);
+    __m512 dl = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(one, dh), es), esl);
+    __m512 e1 = _mm512_fnmadd_ps(dl, rc, _mm512_fnmadd_ps(dh, rc, one));
+    __m512 inv = _mm512_fmadd_ps(e1, rc, rc);
+    __m512 sn = _mm512_mask_mov_ps(_mm512_mul_ps(es, s), neg, inv);
+    __m512 d = _mm512_mul_ps(s, _mm512_fmadd_ps(x, sn, one));
+    /* x < 0: d is unscaled; 2^k in two halves around the product with g */
+    __m512 k1 = _mm512_roundscale_ps(_mm512_mul_ps(kj, _mm512_set1_ps(0.5f)),
+                                     _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 k = _mm512_roundscale_ps(kj, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    d = _mm512_mask_scalef_ps(d, neg, d, k1);
+    __m512 v = _mm512_mul_ps(g, d);
+    v = _mm512_mask_scalef_ps(v, neg, v, _mm512_sub_ps(k, k1));
+    v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, _mm512_set1_ps(20.0f), _CMP_GT_OQ), g);
+    /* at +inf the formula's 1 + inf * 0 is NaN, as the float64 kernel and PyTorch give */
+    v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ),
+                           _mm512_set1_ps(NAN));
+    return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, _mm512_set1_ps(-112.0f), _CMP_LT_OQ),
+                              _mm512_mul_ps(g, _mm512_setzero_ps()));
+}
+
+/* On |x| < 12 (the table fast path): s + x s', s and s' = s (1 - s) from
+ * the sigmoid's and its derivative's tables. */
+static inline __m512 fa_silu_grad_f32x16_any(__m512 g, __m512 x, const __m512 *P, const __m512 *Q,
+                                              __m512 th0, __m512 th1, __m512 tl0, __m512 tl1)
+{
+    __mmask16 in = fa_pw_f32_in_range(x);
+    __m512 table = _mm512_mul_ps(g, _mm512_fmadd_ps(x, fa_pw_f32x16(x, Q), fa_pw_f32x16(x, P)));
+    if (fa_pw_f32_all_in(in))
+        return table;
+    return _mm512_mask_mov_ps(fa_silu_grad_f32x16(g, x, th0, th1, tl0, tl1), in, table);
+}
+
+#define FA_SILU_GRAD_VEC(gv, xv) fa_silu_grad_f32x16_any((gv), (xv), P, Q, th0, th1, tl0, tl1)
+#define FA_SILU_GRAD_SETUP                                                    \
+    __m512 P[2 * FA_PW_F32_ROWS];                                             \
+    __m512 Q[2 * FA_PW_F32_ROWS];                                             \
+    fa_pw_f32_load(P, fa_pw_sigmoid_f32_table);                               \
+    fa_pw_f32_load(Q, fa_pw_sigmoid_grad_f32_table);                          \
+    const __m512 th0 = _mm512_loadu_ps(fa_exp2_f32_table[0]);                 \
+    const __m512 th1 = _mm512_loadu_ps(fa_exp2_f32_table[0] + 16);            \
+    const __m512 tl0 = _mm512_loadu_ps(fa_exp2_f32_table[1]);                 \
+    const __m512 tl1 = _mm512_loadu_ps(fa_exp2_f32_table[1] + 16);
+FA_DEFINE_MASKED_GRAD_LOOP(silu, FA_SILU_GRAD_SETUP, FA_SILU_GRAD_VEC)
+
+static void FA_LOCAL(g_silu_f32_by_hand)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                         const double *p)
+{
+    (void)p;
+    fa_silu_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, 0);
+}
+
+static void FA_LOCAL(g_silu_f32_by_hand_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                            const double *p)
+{
+    (void)p;
+    fa_silu_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, 1);
+}
 
 /* the family's signature: silu has no parameter */
 static void FA_LOCAL(p_silu_f32_by_hand)(const void *x, void *y, ptrdiff_t n, const double *p)
@@ -767,5 +865,7 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     /* later designators replace the generic loops' entries */
     .param[FA_P_silu][0] = FA_LOCAL(p_silu_f32_by_hand),
     .param_nt[FA_P_silu][0] = FA_LOCAL(p_silu_f32_by_hand_nt),
+    .grad[FA_G_silu][0] = FA_LOCAL(g_silu_f32_by_hand),
+    .grad_nt[FA_G_silu][0] = FA_LOCAL(g_silu_f32_by_hand_nt),
 #endif
 };

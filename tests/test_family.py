@@ -101,6 +101,13 @@ ZERO_CROSSING = {"silu": -1.27846, "mish": -1.19215, "gelu": -0.75179, "gelu_tan
                  "hardswish": -1.5}
 
 
+# float32 gradients evaluate the float64 formula and round once (1 ULP),
+# except silu's, written by hand on AVX-512 in float: s (1 + x (1 - s)) g
+# rounds four times, and 1 + x (1 - s) cancels towards the zero at -1.278
+# (measured 3.6 ULP at x = -1.80, just outside ZERO_CROSSING's window).
+GRAD_BOUND_F32 = {"silu": 4.0}
+
+
 # (float64 gelu: against mpmath in test_float64_against_mpmath)
 @pytest.mark.parametrize("name, dtype", [(name, dtype) for name in BACKWARD for dtype in DTYPES
                                          if not (name == "gelu" and dtype == np.float64)],
@@ -118,7 +125,8 @@ def test_gradient_matches_the_reference(name, dtype):
         assert got.dtype == dtype
         exact = reference.GRAD[kernel](g, x, *params, exact_wide=True)
         err = ulp_error_vs(got, exact)
-        bound = np.full(x.shape, 1.0 if dtype == np.float32 else (8.0 if name == "mish" else 4.0))
+        bound = np.full(x.shape, GRAD_BOUND_F32.get(name, 1.0) if dtype == np.float32
+                        else (8.0 if name == "mish" else 4.0))
         if name == "gelu_tanh" and dtype == np.float64:
             # as its forward: the rounding of 2u, times |2u|, for x < 0
             with np.errstate(over="ignore", invalid="ignore"):

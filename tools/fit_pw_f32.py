@@ -1,5 +1,6 @@
-"""Generate src/fastact_pw_f32_table.h: float32 sigmoid and softplus on
-[-12, 12) as piecewise polynomials, for the AVX-512 fast path.
+"""Generate src/fastact_pw_f32_table.h: float32 sigmoid, softplus and the
+sigmoid's derivative on [-12, 12) as piecewise polynomials, for the AVX-512
+fast paths.
 
     python tools/fit_pw_f32.py > src/fastact_pw_f32_table.h   (needs mpmath)
 
@@ -35,6 +36,8 @@ SLACK = 1e-4                         # each fit covers its interval and this muc
 FUNCTIONS = {
     "sigmoid": lambda x: 1 / (1 + exp(-x)),
     "softplus": lambda x: log(1 + exp(x)) if x < 0 else x + log(1 + exp(-x)),
+    # sigmoid'(x) = s (1 - s), for the silu gradient s + x s (1 - s)
+    "sigmoid_grad": lambda x: exp(-abs(x)) / (1 + exp(-abs(x))) ** 2,
 }
 
 
