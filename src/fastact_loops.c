@@ -324,19 +324,26 @@ static inline __m512 fa_pw_f32x16(__m512 x, const __m512 *T)
     return _mm512_fmadd_ps(t, p, c0);
 }
 
-/* x * (c0 + t P(t)) for the table's function: x c0 exactly as hi + lo (FMA),
- * then x (t P) + lo added before the one rounding that matters: about the
- * table polynomial's error plus half an ULP (silu), not the sigmoid's
- * rounding error magnified by the product's. */
-static inline __m512 fa_pw_f32x16_times_x(__m512 x, const __m512 *T)
+/* a * (c0 + t P(t)) for the table's function at x: a c0 exactly as hi + lo
+ * (FMA), then a (t P) + lo added before the one rounding that matters:
+ * about the table polynomial's error plus half an ULP (silu: a = x; the
+ * gradients g * sigmoid), not the function's rounding error magnified by
+ * the product's.  |a| >= 2^126 (where a c0's low part could overflow) and
+ * a = 0 take the plain product of a and the rounded value. */
+static inline __m512 fa_pw_f32x16_times(__m512 x, __m512 a, const __m512 *T)
 {
     __m512 t, c0, p = fa_pw_f32x16_poly(x, T, &t, &c0);
-    __m512 hi = _mm512_mul_ps(x, c0);
-    __m512 lo = _mm512_fmsub_ps(x, c0, hi);                  /* x c0 - hi, exact */
-    __m512 v = _mm512_add_ps(hi, _mm512_fmadd_ps(x, _mm512_mul_ps(t, p), lo));
-    /* +-0 keeps its sign (-0 + +0 would give +0) */
-    return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), x);
+    __m512 hi = _mm512_mul_ps(a, c0);
+    __m512 lo = _mm512_fmsub_ps(a, c0, hi);                  /* a c0 - hi, exact */
+    __m512 v = _mm512_add_ps(hi, _mm512_fmadd_ps(a, _mm512_mul_ps(t, p), lo));
+    /* a = +-0 (-0 + +0 would give +0), |a| >= 2^126 (a c0's low part
+     * could overflow, inf makes it NaN): the plain product a * f */
+    __mmask16 plain = _mm512_cmp_ps_mask(_mm512_abs_ps(a), _mm512_set1_ps(0x1p126f), _CMP_NLT_UQ)
+                      | _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_EQ_OQ);
+    return _mm512_mask_mul_ps(v, plain, a, _mm512_fmadd_ps(t, p, c0));
 }
+
+#define fa_pw_f32x16_times_x(x, T) fa_pw_f32x16_times((x), (x), (T))
 
 static inline void fa_pw_f32_load(__m512 *T, const float (*table)[32])
 {
@@ -561,19 +568,70 @@ static inline __m512 fa_silu_grad_f32x16_any(__m512 g, __m512 x, const __m512 *P
     const __m512 tl1 = _mm512_loadu_ps(fa_exp2_f32_table[1] + 16);
 FA_DEFINE_MASKED_GRAD_LOOP(silu, FA_SILU_GRAD_SETUP, FA_SILU_GRAD_VEC)
 
-static void FA_LOCAL(g_silu_f32_by_hand)(const void *g, const void *x, void *y, ptrdiff_t n,
-                                         const double *p)
+
+/* a * sigmoid(u), the sigmoid's parts multiplied by a before the one
+ * rounding (a y0 as hi + lo), and for u < 0 2^k applied in two steps
+ * around it: rounded once where the result is subnormal, never
+ * overflowing on the way, and zero only where a e^u rounds to zero (the
+ * clamp of u is -200, not the sigmoid's -104: |a| reaches 2^128). */
+static inline __m512 fa_times_sigmoid_f32x16(__m512 a, __m512 u, __m512 th0, __m512 th1,
+                                              __m512 tl0, __m512 tl1)
 {
-    (void)p;
-    fa_silu_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, 0);
+    __m512 res, rc, kj, es, esl;
+    __mmask16 neg;
+    /* clamp: a up to 2^128 times e^-200 still rounds to 0 */
+    __m512 y0 = fa_sigmoid_f32x16_parts(u, -200.0f, th0, th1, tl0, tl1, &res, &rc, &kj, &neg, &es, &esl);
+    __m512 k = _mm512_roundscale_ps(kj, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 k1 = _mm512_max_ps(k, _mm512_set1_ps(-100.0f));
+    /* 2^k1 on the sigmoid (y0 2^k1 stays normal), 2^(k - k1) on the product */
+    y0 = _mm512_mask_scalef_ps(y0, neg, y0, k1);
+    __m512 corr = _mm512_mask_scalef_ps(_mm512_mul_ps(res, rc), neg, _mm512_mul_ps(res, rc), k1);
+    __m512 hi = _mm512_mul_ps(a, y0);
+    __m512 lo = _mm512_fmsub_ps(a, y0, hi);
+    __m512 v = _mm512_add_ps(hi, _mm512_fmadd_ps(a, corr, lo));
+    /* a = +-0, |a| >= 2^126: the plain product, as fa_pw_f32x16_times */
+    __mmask16 plain = _mm512_cmp_ps_mask(_mm512_abs_ps(a), _mm512_set1_ps(0x1p126f), _CMP_NLT_UQ)
+                      | _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_EQ_OQ);
+    v = _mm512_mask_mul_ps(v, plain, a, _mm512_add_ps(y0, corr));
+    return _mm512_mask_scalef_ps(v, neg, v, _mm512_sub_ps(k, k1));
 }
 
-static void FA_LOCAL(g_silu_f32_by_hand_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
-                                            const double *p)
+static inline __m512 fa_times_sigmoid_f32x16_any(__m512 a, __m512 u, const __m512 *P, __m512 th0,
+                                                  __m512 th1, __m512 tl0, __m512 tl1)
 {
-    (void)p;
-    fa_silu_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, 1);
+    __mmask16 in = fa_pw_f32_in_range(u);
+    if (fa_pw_f32_all_in(in))
+        return fa_pw_f32x16_times(u, a, P);
+    return _mm512_mask_mov_ps(fa_times_sigmoid_f32x16(a, u, th0, th1, tl0, tl1), in,
+                              fa_pw_f32x16_times(u, a, P));
 }
+
+/* The gradients g * sigmoid(x) (softplus) and g * sigmoid(-x) (log_sigmoid):
+ * about half an ULP plus the sigmoid's approximation error. */
+#define FA_TIMES_SIGMOID_F32_BY_HAND 1
+#define FA_SOFTPLUS_GRAD_VEC(gv, xv) fa_times_sigmoid_f32x16_any((gv), (xv), P, th0, th1, tl0, tl1)
+#define FA_LOG_SIGMOID_GRAD_VEC(gv, xv)                                      \
+    fa_times_sigmoid_f32x16_any((gv), _mm512_xor_ps((xv), _mm512_set1_ps(-0.0f)), P, th0, th1, tl0, tl1)
+FA_DEFINE_MASKED_GRAD_LOOP(softplus, FA_SIGMOID_SETUP, FA_SOFTPLUS_GRAD_VEC)
+FA_DEFINE_MASKED_GRAD_LOOP(log_sigmoid, FA_SIGMOID_SETUP, FA_LOG_SIGMOID_GRAD_VEC)
+
+#define FA_DEFINE_HAND_GRAD_ENTRIES(name)                                     \
+    static void FA_LOCAL(g_##name##_f32_by_hand)(const void *g, const void *x, void *y, \
+                                                 ptrdiff_t n, const double *p) \
+    {                                                                         \
+        (void)p;                                                              \
+        fa_##name##_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, 0); \
+    }                                                                         \
+    static void FA_LOCAL(g_##name##_f32_by_hand_nt)(const void *g, const void *x, void *y, \
+                                                    ptrdiff_t n, const double *p) \
+    {                                                                         \
+        (void)p;                                                              \
+        fa_##name##_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, 1); \
+    }
+FA_DEFINE_HAND_GRAD_ENTRIES(softplus)
+FA_DEFINE_HAND_GRAD_ENTRIES(log_sigmoid)
+
+FA_DEFINE_HAND_GRAD_ENTRIES(silu)
 
 /* the family's signature: silu has no parameter */
 static void FA_LOCAL(p_silu_f32_by_hand)(const void *x, void *y, ptrdiff_t n, const double *p)
@@ -867,5 +925,9 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     .param_nt[FA_P_silu][0] = FA_LOCAL(p_silu_f32_by_hand_nt),
     .grad[FA_G_silu][0] = FA_LOCAL(g_silu_f32_by_hand),
     .grad_nt[FA_G_silu][0] = FA_LOCAL(g_silu_f32_by_hand_nt),
+    .grad[FA_G_softplus][0] = FA_LOCAL(g_softplus_f32_by_hand),
+    .grad_nt[FA_G_softplus][0] = FA_LOCAL(g_softplus_f32_by_hand_nt),
+    .grad[FA_G_log_sigmoid][0] = FA_LOCAL(g_log_sigmoid_f32_by_hand),
+    .grad_nt[FA_G_log_sigmoid][0] = FA_LOCAL(g_log_sigmoid_f32_by_hand_nt),
 #endif
 };

@@ -178,7 +178,8 @@ def test_family_and_gradients_agree_across_isas(per_isa_results, dtype):
     isas = list(results)
     for name in names:
         # float math on AVX-512 (fastact_loops.c)
-        by_hand = name in ("family-silu-float32", "grad-silu-float32")
+        by_hand = name in ("family-silu-float32", "grad-silu-float32", "grad-softplus-float32",
+                           "grad-log_sigmoid-float32")
         if "avx2" in results and "avx512" in results and not by_hand:
             np.testing.assert_array_equal(results["avx2"][name], results["avx512"][name], err_msg=name)
         if name == "grad-silu-float32":
@@ -200,7 +201,7 @@ def test_family_and_gradients_agree_across_isas(per_isa_results, dtype):
             # the hand-written loop and the double function: each within its
             # bound of the exact value, so at most the sum of the bounds apart
             # (for subnormal results, one or two units of the smallest one)
-            rtol = (2 if by_hand else 1) * np.finfo(dtype).eps if dtype == np.float32 else 1e-10
+            rtol = (3 if by_hand else 1) * np.finfo(dtype).eps if dtype == np.float32 else 1e-10
             atol = 2 * np.finfo(np.float32).smallest_subnormal if by_hand else 1e-300
             np.testing.assert_allclose(results[isa][name], results[isas[0]][name], equal_nan=True,
                                        rtol=rtol, atol=atol, err_msg="%s %s" % (isa, name))
