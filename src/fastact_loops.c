@@ -633,6 +633,106 @@ FA_DEFINE_HAND_GRAD_ENTRIES(log_sigmoid)
 
 FA_DEFINE_HAND_GRAD_ENTRIES(silu)
 
+/* elu and selu gradients by hand: x > 0: g * P; x <= 0: g * A * e^x (elu:
+ * P = 1, A = alpha; selu: P = scale, A = scale * alpha).  e^x = 2^k
+ * 2^(j/32) e^r in float as hi + lo (the sigmoid's table and cubic, to about
+ * 2^-30), then the products in double and one rounding to float: every
+ * range of g (subnormal to 2^128) and of the result rounds once, at about
+ * half an ULP.  x is clamped at -300 (g A e^x for |g A| up to 2^228 still
+ * rounds to 0 only where it should), with ln2 in three parts, the first of
+ * 10 bits, so that k ln2's first part is exact for every k down there. */
+static inline __m512d fa_exp_grad_half(__m256 g, __m256 x, __m256 ehi, __m256 elo, __m256 k,
+                                       __m512d p, __m512d a)
+{
+    __m512d gd = _mm512_cvtps_pd(g);
+    __m512d e = _mm512_add_pd(_mm512_cvtps_pd(ehi), _mm512_cvtps_pd(elo));
+    __m512d neg = _mm512_scalef_pd(_mm512_mul_pd(_mm512_mul_pd(gd, a), e), _mm512_cvtps_pd(k));
+    __m512d pos = _mm512_mul_pd(gd, p);
+    return _mm512_mask_mov_pd(neg, _mm512_cmp_pd_mask(_mm512_cvtps_pd(x), _mm512_setzero_pd(),
+                                                      _CMP_GT_OQ), pos);
+}
+
+static inline __m512 fa_exp_grad_f32x16(__m512 g, __m512 x, __m512d p, __m512d a, __m512 th0,
+                                         __m512 th1, __m512 tl0, __m512 tl1)
+{
+    const __m512 shifter = _mm512_set1_ps(0x1.8p18f);
+    __m512 z = _mm512_max_ps(_mm512_set1_ps(-300.0f), _mm512_min_ps(x, _mm512_setzero_ps()));
+    __m512 kf = _mm512_fmadd_ps(z, _mm512_set1_ps(0x1.715476p+0f), shifter);
+    __m512 kj = _mm512_sub_ps(kf, shifter);
+    __m512 r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.628p-1f), z);          /* exact */
+    r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.90bfbep-11f), r);
+    r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.1cf79ap-36f), r);
+    __m512 q = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(1.0f / 6.0f), r, _mm512_set1_ps(0.5f)),
+                               _mm512_mul_ps(r, r), r);
+    __m512i j = _mm512_castps_si512(kf);
+    __m512 thi = _mm512_permutex2var_ps(th0, j, th1);
+    __m512 tlo = _mm512_permutex2var_ps(tl0, j, tl1);
+    __m512 s = _mm512_fmadd_ps(thi, q, tlo);
+    __m512 ehi = _mm512_add_ps(thi, s);
+    __m512 elo = _mm512_add_ps(_mm512_sub_ps(thi, ehi), s);
+    __m512 k = _mm512_roundscale_ps(kj, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+#define FA_LO8(v) _mm512_castps512_ps256(v)
+#define FA_HI8(v) _mm512_extractf32x8_ps((v), 1)
+    __m256 lo = _mm512_cvtpd_ps(fa_exp_grad_half(FA_LO8(g), FA_LO8(x), FA_LO8(ehi), FA_LO8(elo),
+                                                 FA_LO8(k), p, a));
+    __m256 hi = _mm512_cvtpd_ps(fa_exp_grad_half(FA_HI8(g), FA_HI8(x), FA_HI8(ehi), FA_HI8(elo),
+                                                 FA_HI8(k), p, a));
+#undef FA_LO8
+#undef FA_HI8
+    __m512 v = _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+    /* NaN x: x */
+    return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+#define FA_EXP_GRAD_SETUP                                                     \
+    const __m512 th0 = _mm512_loadu_ps(fa_exp2_f32_table[0]);                 \
+    const __m512 th1 = _mm512_loadu_ps(fa_exp2_f32_table[0] + 16);            \
+    const __m512 tl0 = _mm512_loadu_ps(fa_exp2_f32_table[1]);                 \
+    const __m512 tl1 = _mm512_loadu_ps(fa_exp2_f32_table[1] + 16);
+#define FA_EXP_GRAD_VEC(gv, xv) fa_exp_grad_f32x16((gv), (xv), pd, ad, th0, th1, tl0, tl1)
+static inline void fa_exp_grad_f32_loop(const float *g, const float *x, float *y, ptrdiff_t n,
+                                        int stream, __m512d pd, __m512d ad)
+FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_EXP_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
+
+/* the generic loops (defined with the family below), for the fallback */
+static void FA_LOCAL(g_elu_f32)(const void *g, const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(g_elu_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                   const double *p);
+
+static void FA_LOCAL(g_elu_f32_by_hand_impl)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                             const double *p, int stream)
+{
+    double alpha = p[0] < 0 ? -p[0] : p[0];
+    if (!(alpha <= 0x1p100)) {                 /* g alpha could overflow in double */
+        (stream ? FA_LOCAL(g_elu_f32_nt) : FA_LOCAL(g_elu_f32))(g, x, y, n, p);
+        return;
+    }
+    fa_exp_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream,
+                         _mm512_set1_pd(1.0), _mm512_set1_pd(p[0]));
+}
+
+static void FA_LOCAL(g_selu_f32_by_hand_impl)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                              const double *p, int stream)
+{
+    (void)p;
+    fa_exp_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream,
+                         _mm512_set1_pd(FA_SELU_SCALE_HI), _mm512_set1_pd(FA_SELU_SA_HI));
+}
+
+#define FA_DEFINE_EXP_GRAD_ENTRIES(name)                                      \
+    static void FA_LOCAL(g_##name##_f32_by_hand)(const void *g, const void *x, void *y, \
+                                                 ptrdiff_t n, const double *p) \
+    {                                                                         \
+        FA_LOCAL(g_##name##_f32_by_hand_impl)(g, x, y, n, p, 0);              \
+    }                                                                         \
+    static void FA_LOCAL(g_##name##_f32_by_hand_nt)(const void *g, const void *x, void *y, \
+                                                    ptrdiff_t n, const double *p) \
+    {                                                                         \
+        FA_LOCAL(g_##name##_f32_by_hand_impl)(g, x, y, n, p, 1);              \
+    }
+FA_DEFINE_EXP_GRAD_ENTRIES(elu)
+FA_DEFINE_EXP_GRAD_ENTRIES(selu)
+
 /* the family's signature: silu has no parameter */
 static void FA_LOCAL(p_silu_f32_by_hand)(const void *x, void *y, ptrdiff_t n, const double *p)
 {
@@ -929,5 +1029,9 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     .grad_nt[FA_G_softplus][0] = FA_LOCAL(g_softplus_f32_by_hand_nt),
     .grad[FA_G_log_sigmoid][0] = FA_LOCAL(g_log_sigmoid_f32_by_hand),
     .grad_nt[FA_G_log_sigmoid][0] = FA_LOCAL(g_log_sigmoid_f32_by_hand_nt),
+    .grad[FA_G_elu][0] = FA_LOCAL(g_elu_f32_by_hand),
+    .grad_nt[FA_G_elu][0] = FA_LOCAL(g_elu_f32_by_hand_nt),
+    .grad[FA_G_selu][0] = FA_LOCAL(g_selu_f32_by_hand),
+    .grad_nt[FA_G_selu][0] = FA_LOCAL(g_selu_f32_by_hand_nt),
 #endif
 };
