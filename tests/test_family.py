@@ -16,7 +16,7 @@ DTYPE = pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 # name -> (the public function, the reference kernel, parameter sets to try)
 FORWARD = {
     "leaky_relu": (A.leaky_relu, "leaky_relu", [(0.01,), (0.2,), (-1.5,)]),
-    "elu": (A.elu, "elu", [(1.0,), (0.3,), (2.5,)]),
+    "elu": (A.elu, "elu", [(1.0,), (0.3,), (2.5,), (-0.5,)]),
     "celu": (A.celu, "celu", [(1.0,), (0.3,), (2.5,)]),
     "selu": (A.selu, "selu", [()]),
     "silu": (A.silu, "silu", [()]),
@@ -330,3 +330,16 @@ def test_float64_against_mpmath(name, bound):
         assert not bad.any(), (x[bad], err[bad], slack[bad])
     else:
         assert err.max() <= bound, (x[np.argmax(err)], err.max())
+
+
+def test_float32_elu_gradient_with_a_huge_alpha():
+    # past 2^100 the AVX-512 float32 loop hands over to the generic one (its
+    # double products could overflow); both within the bound
+    x = np.concatenate([inputs(np.float32, 20_000, seed=3), np.linspace(-110, 5, 2001).astype(np.float32)])
+    g = np.random.default_rng(4).uniform(-2, 2, x.size).astype(np.float32)
+    for alpha in (1e35, 2.0 ** 100, -3e38):
+        got = G.elu(g, x, alpha=alpha)
+        exact = reference.GRAD["elu"](g, x, alpha, exact_wide=True)
+        with np.errstate(invalid="ignore", over="ignore"):
+            err = ulp_error_vs(got, exact)
+        assert np.nanmax(err) <= 1.0, alpha
