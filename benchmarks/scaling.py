@@ -71,13 +71,13 @@ def learners(threads, dtype):
     order = rng.permutation(n).astype(np.intp)
     proba = np.empty((n, 2), dtype=dtype)
     ones = np.ones(n)
-    print("| threads | mini-batch logistic epoch (ms) | predict_proba (ms) | X read (GB/s) |")
+    print("| threads | mini-batch logistic epoch, batch 1024 (ms) | predict_proba (ms) | X read (GB/s) |")
     print("|---|---|---|---|")
     for t in threads:
         coef = np.zeros(d, dtype=dtype)
         with fastact.num_threads(t):
             epoch = best_seconds(lambda: _linear.logistic_minibatch_epoch(
-                X, y, ones, coef, 0.0, order, 256, 1e-4, 0.1), rounds=3)
+                X, y, ones, coef, 0.0, order, 1024, 1e-4, 0.1), rounds=3)
             score = best_seconds(lambda: _linear.score_binary(X, w, 0.0, proba, "proba"), rounds=5)
         print("| %d | %.1f | %.2f | %.1f |" % (t, 1e3 * epoch, 1e3 * score, X.nbytes / score / 1e9),
               flush=True)
