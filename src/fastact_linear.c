@@ -137,17 +137,16 @@ FA_DEFINE_HAND_DOT(float, double, f32_w64, FA_LOAD8_F32, fa_tail8_f32, FA_LOAD8_
  *    at the same addresses (a scalar or masked tail store does not forward to
  *    the next vector load: the load waits for the store to retire);
  *  - the sigmoid is fa_sgd_sigmoid below, not the ufunc's compensated one;
- *  - the row PREFETCH_ROWS places ahead in `order` is requested (a shuffled
- *    order defeats the hardware prefetchers).
+ *  - the row FA_SGD_PREFETCH_ROWS places ahead in `order` is requested,
+ *    with its label and weight (a shuffled order defeats the hardware
+ *    prefetchers).
  * The arithmetic is that of fastact._linear's Cython loops and of
  * fastact.reference: the fixed-order dot, updates rounded to the data's
  * precision, the intercept in double.
  * ------------------------------------------------------------------------- */
-#ifdef FA_SGD_PREFETCH_ROWS_OVERRIDE
-#define FA_SGD_PREFETCH_ROWS FA_SGD_PREFETCH_ROWS_OVERRIDE
-#else
+/* Shuffled float32 perceptron epoch, 1e6 x 100, into L2: 53.8 / 50.6 /
+ * 50.8 / 50.9 ns a row at 8 / 16 / 32 / 64 rows ahead. */
 #define FA_SGD_PREFETCH_ROWS 16
-#endif
 #define FA_SGD_LOSS_BLOCK 256
 
 static inline ptrdiff_t fa_padded(ptrdiff_t d)
