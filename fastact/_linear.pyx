@@ -9,13 +9,13 @@ checked before the GIL is released; nothing raises inside the loops.
 cimport numpy as cnp
 from cython cimport floating
 from cython.parallel cimport prange, threadid
-from libc.math cimport isfinite, log, pow
+from libc.math cimport isfinite, log
 from libc.stdlib cimport free, malloc
 
 from fastact._openmp cimport effective_num_threads
 from fastact._src cimport (FA_GRAD_BLOCK_ROWS, fa_dispatch_init, fa_exp_nonpos_f64, fa_grad_padded,
-                          fa_grad_stride, fa_kernels, fa_linear, fa_prefetch, fa_prefetch_l2,
-                          fa_sgd_args, fa_sigmoid_f64, fa_softplus_f64)
+                          fa_grad_stride, fa_kernels, fa_learning_rate, fa_linear, fa_prefetch,
+                          fa_prefetch_l2, fa_sgd_args, fa_sigmoid_f64, fa_softplus_f64)
 
 import numpy as np
 
@@ -52,22 +52,6 @@ cdef enum:
 cdef inline Py_ssize_t score_rows_ahead(Py_ssize_t row_bytes) noexcept nogil:
     return SCORE_PREFETCH_BYTES // row_bytes + 1
 
-# The per-sample log losses are gathered in blocks and computed by the
-# vectorized softplus loop.
-cdef enum:
-    LOSS_BLOCK = 256
-
-
-cdef inline double block_loss(double *margin, double *weight, Py_ssize_t m) noexcept nogil:
-    """sum_i weight[i] * softplus(margin[i]); overwrites margin."""
-    cdef double total = 0.0
-    cdef Py_ssize_t i
-    fa_kernels.softplus_f64(margin, margin, m)
-    for i in range(m):
-        total += weight[i] * margin[i]
-    return total
-
-
 cdef inline double fixed_dot(const floating *x, const floating *w, Py_ssize_t n) noexcept nogil:
     if floating is float:
         return fa_linear.dot_f32(x, w, n)
@@ -87,18 +71,6 @@ cdef inline void prefetch_ahead(const floating[:, ::1] X, const cnp.intp_t *orde
     """Request the row PREFETCH_AHEAD places after position k of `order`."""
     if k + PREFETCH_AHEAD < n_order:
         fa_prefetch_l2(&X[order[k + PREFETCH_AHEAD], 0], X.shape[1] * sizeof(floating))
-
-
-cdef inline double learning_rate(int schedule, double eta0, double alpha, double optimal_init,
-                                 double power_t, double t) noexcept nogil:
-    """scikit-learn's schedules, t the number of samples seen before this one:
-    0 constant eta0, 1 optimal 1 / (alpha * (optimal_init + t)),
-    2 invscaling eta0 / (t + 1) ** power_t."""
-    if schedule == 0:
-        return eta0
-    if schedule == 1:
-        return 1.0 / (alpha * (optimal_init + t))
-    return eta0 / pow(t + 1.0, power_t)
 
 
 cdef fa_sgd_args _sgd_args(const double[::1] sample_weight, const cnp.intp_t[::1] order, Py_ssize_t d,
@@ -357,7 +329,7 @@ def multinomial_sgd_epoch(const floating[:, ::1] X not None, const cnp.intp_t[::
             for kk in range(n_order):
                 i = order[kk]
                 prefetch_ahead(X, &order[0], kk, n_order)
-                eta = learning_rate(schedule, eta0, alpha, optimal_init, power_t, t)
+                eta = fa_learning_rate(schedule, eta0, alpha, optimal_init, power_t, t)
                 zmax = -1e308
                 for k in range(k_classes):
                     z[k] = coef_scale * fixed_dot(&X[i, 0], &coef[k, 0], d) + intercept[k]

@@ -68,6 +68,8 @@ cdef extern from "fastact_linear.h" nogil:
     Py_ssize_t fa_grad_stride(Py_ssize_t d)
     void fa_prefetch(const void *x, Py_ssize_t n_bytes)
     void fa_prefetch_l2(const void *x, Py_ssize_t n_bytes)
+    double fa_learning_rate(int schedule, double eta0, double alpha, double optimal_init,
+                            double power_t, double t)
 
 
 cdef extern from "fastact_math.h" nogil:

@@ -189,11 +189,7 @@ static FA_INLINE double fa_sgd_sigmoid(double z)
 
 static inline double fa_sgd_eta(const fa_sgd_args *a, double t)
 {
-    if (a->schedule == 0)
-        return a->eta0;
-    if (a->schedule == 1)
-        return 1.0 / (a->alpha * (a->optimal_init + t));
-    return a->eta0 / pow(t + 1.0, a->power_t);
+    return fa_learning_rate(a->schedule, a->eta0, a->alpha, a->optimal_init, a->power_t, t);
 }
 
 /* sum of weight[i] * softplus(margin[i]) (the log loss); overwrites margin */
@@ -362,18 +358,24 @@ static FA_INLINE void fa_axpy_padded_f32(float *w, float a, const float *x, ptrd
                                              _mm512_mul_ps(va, fa_tail16_f32(x, n, n - j))));
 }
 
-static FA_INLINE void fa_axpy_padded_f64(double *w, double a, const double *x, ptrdiff_t n)
-{
-    __m512d va = _mm512_set1_pd(a);
-    ptrdiff_t j = 0;
-    for (; j + 8 <= n; j += 8)
-        _mm512_storeu_pd(w + j, _mm512_add_pd(_mm512_loadu_pd(w + j),
-                                             _mm512_mul_pd(va, _mm512_loadu_pd(x + j))));
-    if (j < n)
-        _mm512_storeu_pd(w + j, _mm512_add_pd(_mm512_loadu_pd(w + j),
-                                             _mm512_mul_pd(va, fa_tail8_f64(x, n, n - j,
-                                                                            (__mmask8)((1u << (n - j)) - 1u)))));
-}
+/* g[j] += a * x[j] in double over whole vectors of 8 (g padded to 8): the
+ * tail's lanes past n get a * 0; no load past x[n - 1].  float64: the
+ * padded weights' update; float32 rows: the mini-batch gradient's sums. */
+#define FA_DEFINE_ACC_PADDED(name, T, LOAD8, TAIL8)                           \
+    static FA_INLINE void name(double *g, double a, const T *x, ptrdiff_t n)  \
+    {                                                                         \
+        __m512d va = _mm512_set1_pd(a);                                       \
+        ptrdiff_t j = 0;                                                      \
+        for (; j + 8 <= n; j += 8)                                            \
+            _mm512_storeu_pd(g + j, _mm512_add_pd(_mm512_loadu_pd(g + j),     \
+                                                  _mm512_mul_pd(va, LOAD8(x + j, 0xFF)))); \
+        if (j < n)                                                            \
+            _mm512_storeu_pd(g + j, _mm512_add_pd(_mm512_loadu_pd(g + j),     \
+                _mm512_mul_pd(va, TAIL8(x, n, n - j, (__mmask8)((1u << (n - j)) - 1u))))); \
+    }
+FA_DEFINE_ACC_PADDED(fa_axpy_padded_f64, double, FA_LOAD8_F64, fa_tail8_f64)
+FA_DEFINE_ACC_PADDED(fa_acc_padded_f32, float, FA_LOAD8_F32, fa_tail8_f32)
+
 FA_DEFINE_SGD_EPOCHS(float, f32, FA_LOCAL(hand_dot_padded_f32), fa_axpy_padded_f32)
 FA_DEFINE_SGD_EPOCHS(double, f64, FA_LOCAL(hand_dot_padded_f64), fa_axpy_padded_f64)
 #else
@@ -430,22 +432,6 @@ FA_DEFINE_SGD_EPOCHS(double, f64, FA_LOCAL(dot_f64), FA_LOCAL(axpy_f64))
     }
 
 #ifdef FA_HAS_HAND_DOT
-/* g[j] += a * x[j] in double over whole vectors of 8 (g padded to 8): the
- * tail's lanes past d get a * 0; no load past x[n - 1] (float64 rows use
- * fa_axpy_padded_f64) */
-static FA_INLINE void fa_acc_padded_f32(double *g, double a, const float *x, ptrdiff_t n)
-{
-    __m512d va = _mm512_set1_pd(a);
-    ptrdiff_t j = 0;
-    for (; j + 8 <= n; j += 8)
-        _mm512_storeu_pd(g + j, _mm512_add_pd(_mm512_loadu_pd(g + j),
-                                              _mm512_mul_pd(va, _mm512_cvtps_pd(_mm256_loadu_ps(x + j)))));
-    if (j < n)
-        _mm512_storeu_pd(g + j, _mm512_add_pd(_mm512_loadu_pd(g + j),
-                                              _mm512_mul_pd(va, fa_tail8_f32(x, n, n - j,
-                                                                             (__mmask8)((1u << (n - j)) - 1u)))));
-}
-
 FA_DEFINE_BLOCK_GRADIENT(float, f32, FA_LOCAL(hand_dot_f32), fa_acc_padded_f32)
 FA_DEFINE_BLOCK_GRADIENT(double, f64, FA_LOCAL(hand_dot_f64), fa_axpy_padded_f64)
 #else

@@ -13,6 +13,7 @@
 #ifndef FASTACT_LINEAR_H
 #define FASTACT_LINEAR_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,6 +105,20 @@ static inline ptrdiff_t fa_grad_stride(ptrdiff_t d) { return fa_grad_padded(d) +
 
 /* The table in use; filled by fa_dispatch_init (fastact_loops.h). */
 extern fa_linear_table fa_linear;
+
+/* scikit-learn's learning-rate schedules, t the number of samples seen
+ * before this one: 0 constant eta0, 1 optimal 1 / (alpha * (optimal_init +
+ * t)), 2 invscaling eta0 / (t + 1) ** power_t.  One definition for the C
+ * epochs and the Cython (multinomial) one. */
+static inline double fa_learning_rate(int schedule, double eta0, double alpha, double optimal_init,
+                                      double power_t, double t)
+{
+    if (schedule == 0)
+        return eta0;
+    if (schedule == 1)
+        return 1.0 / (alpha * (optimal_init + t));
+    return eta0 / pow(t + 1.0, power_t);
+}
 
 /* Ask for the cache lines of x[0 .. bytes) ahead of use, into every level
  * (fa_prefetch) or into L2 (fa_prefetch_l2).  SGD visits rows in a shuffled
