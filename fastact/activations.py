@@ -176,18 +176,59 @@ def _axis_rows(a, axis, name):
     return a, int(axis) % a.ndim, np.result_type(a.dtype, np.float16)
 
 
+def _to_last(a, axis):
+    """a with axis moved last (np.moveaxis, without its microseconds of
+    argument handling: this runs on every call)."""
+    if axis == a.ndim - 1:
+        return a
+    order = list(range(a.ndim))
+    order.append(order.pop(axis))
+    return a.transpose(order)
+
+
+def _from_last(a, axis):
+    """the inverse of _to_last"""
+    if axis == a.ndim - 1:
+        return a
+    order = list(range(a.ndim - 1))
+    order.insert(axis, a.ndim - 1)
+    return a.transpose(order)
+
+
 def _compute_rows(arrays, axis, dtype):
     """C-contiguous 2-D (rows, len(axis)) copies in the compute dtype."""
     compute = np.float32 if dtype == np.float16 else dtype
-    moved = [np.moveaxis(a, axis, -1) for a in arrays]
+    moved = [_to_last(a, axis) for a in arrays]
     shape = moved[0].shape
-    n_rows = int(np.prod(shape[:-1], dtype=np.int64))
+    n_rows = math.prod(shape[:-1])
     rows = [np.ascontiguousarray(m, dtype=compute).reshape(n_rows, shape[-1]) for m in moved]
     return rows, shape
 
 
+def _direct_rows(out, like, axis, dtype, rows_like, sources):
+    """out as the kernels' (rows, n) C-contiguous view, where they can write
+    straight into it: an array of like's shape and the compute dtype, rows
+    contiguous along axis, writeable, and overlapping no input unless it is
+    that input exactly (row by row in place is safe: each row is read before
+    or at the index it is written).  None otherwise: the result then goes
+    through _deliver, which also raises out's errors."""
+    if (not isinstance(out, np.ndarray) or out.shape != like.shape or out.dtype != dtype
+            or out.dtype != rows_like.dtype or not out.flags.writeable):
+        return None
+    moved = _to_last(out, axis)
+    if not moved.flags.c_contiguous:
+        return None
+    r2 = moved.reshape(rows_like.shape)
+    for s in sources:
+        if np.may_share_memory(r2, s) and not (
+                s.__array_interface__["data"][0] == r2.__array_interface__["data"][0]
+                and s.strides == r2.strides and s.shape == r2.shape):
+            return None
+    return r2
+
+
 def _deliver(y2, shape, axis, dtype, out, name):
-    y = np.moveaxis(y2.reshape(shape), -1, axis)
+    y = _from_last(y2.reshape(shape), axis)
     if out is None:
         return y.astype(dtype, copy=False)
     if not isinstance(out, np.ndarray):
@@ -205,6 +246,10 @@ def _deliver(y2, shape, axis, dtype, out, name):
 def _softmax(x, axis, out, log_out, name):
     x, axis, dtype = _axis_rows(x, axis, name)
     (x2,), shape = _compute_rows([x], axis, dtype)
+    y2 = _direct_rows(out, x, axis, dtype, x2, [x2])
+    if y2 is not None:
+        _rows_kernels.forward(x2, y2, log_out)
+        return out
     y2 = np.empty_like(x2)
     _rows_kernels.forward(x2, y2, log_out)
     return _deliver(y2, shape, axis, dtype, out, name)
@@ -213,8 +258,9 @@ def _softmax(x, axis, out, log_out, name):
 def softmax(x, axis=-1, *, out=None):
     """exp(x - max) / sum(exp(x - max)) along `axis` (default the last).
 
-    Stable for any values (the max is subtracted; x - max is kept to twice
-    the working precision), computed in double for float16/float32/float64,
+    Stable for any values (the max is subtracted; x - max is exact for
+    float16/float32 and kept to twice the working precision for float64),
+    computed in double,
     threads over the rows.  A row holding NaN, or whose max is +-inf, gives
     NaN.  `out` (same shape) receives the result.
     """

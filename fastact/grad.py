@@ -13,7 +13,7 @@ import numpy as np
 from fastact import _family
 from fastact import _softmax as _rows_kernels
 from fastact import activations
-from fastact.activations import _axis_rows, _bounds, _compute_rows, _deliver, _number, _positive
+from fastact.activations import _axis_rows, _bounds, _compute_rows, _deliver, _direct_rows, _number, _positive
 
 # one gradient per activation, under the same name
 __all__ = list(activations.__all__)
@@ -138,6 +138,10 @@ def _softmax_backward(grad_output, output, axis, out, log_out, name):
         raise ValueError("%s: grad_output has shape %s but output has shape %s" % (name, g.shape, y.shape))
     dtype = np.result_type(dtype, ydtype)
     (g2, y2), shape = _compute_rows([g, y], axis, dtype)
+    r2 = _direct_rows(out, g, axis, dtype, g2, [g2, y2])
+    if r2 is not None:
+        _rows_kernels.backward(g2, y2, r2, log_out)
+        return out
     r2 = np.empty_like(g2)
     _rows_kernels.backward(g2, y2, r2, log_out)
     return _deliver(r2, shape, axis, dtype, out, name)

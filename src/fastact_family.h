@@ -813,7 +813,125 @@ static FA_INLINE double fa_lane_sum(const double *e, ptrdiff_t n, double start)
                 out[i] = (T)((double)y[i] * ((double)g[i] - total));          \
         }                                                                     \
     }
-FA_DEFINE_SOFTMAX_ROW(float, f32)
 FA_DEFINE_SOFTMAX_ROW(double, f64)
+
+/* ------------------------------------------------------------------------
+ * float32 rows.  A float result rounded once from a double one that is off
+ * by 2^-32 is within 0.5 + 2^-8 ULP, so these skip the compensation of the
+ * double rows above:
+ * - x_i - max of two floats is exact in double, up to a rounding far below
+ *   what e^(x_i - max) can feel (the whole difference is under 2^9);
+ * - e^d comes from fa_exp_f32d (below), the sums are plain double lanes
+ *   (error n 2^-53), one reciprocal for the row;
+ * - the max's own 1s are counted apart from the e^d with d < 0, so that
+ *   log_softmax's log1p(count - 1 + rest) keeps a tiny rest exactly as the
+ *   double rows' Neumaier lanes do.
+ * The FA_SOFTMAX_LANES lanes in a fixed order give the same bits on every ISA.
+ * ------------------------------------------------------------------------ */
+
+/* e^x in double to 2^-32 relative (Taylor to r^8 on |r| <= ln2/2, one-word
+ * ln2: |k| <= 1100 puts its error below 2^-44), for float results.  Clamped
+ * to [-746, 710], so +inf for x > 709.8, a rounded 0 or subnormal below
+ * -708, NaN for NaN. */
+static FA_INLINE double fa_exp_f32d(double x)
+{
+    const double shifter = 0x1.8p52;
+    x = (x < -746.0) ? -746.0 : x;
+    x = (x > 710.0) ? 710.0 : x;
+    double kf = FA_FMA(x, 0x1.71547652b82fep+0, shifter);
+    int64_t k = (int64_t)(fa_bits_f64(kf) - fa_bits_f64(shifter));
+    kf -= shifter;
+    double r = FA_FMA(kf, -0x1.62e42fefa39efp-1, x);
+    double p = 1.0 + (r + fa_expm1_tail8_f64(r));
+    int64_t k1 = k >> 1;                       /* arithmetic shift: floor(k/2) */
+    return (p * fa_pow2_f64(k1)) * fa_pow2_f64(k - k1);
+}
+
+/* the FA_SOFTMAX_LANES lanes folded in order */
+static FA_INLINE double fa_fold_lanes(const double *s)
+{
+    double t = 0.0;
+    for (int l = 0; l < FA_SOFTMAX_LANES; l++)
+        t += s[l];
+    return t;
+}
+
+/* one lane step of the forward row: e^d stored where wanted, the max's 1s
+ * (d = 0) counted apart from the rest */
+#define FA_SOFTMAX_F32_LANE(j, l)                                                 do {                                                                              double d_ = (double)x[j] - m;                                                 double e_ = fa_exp_f32d(d_);                                                  if (!log_out)                                                                     e[j] = e_;                                                                int below_ = d_ < 0.0;                                                        rest[l] += below_ ? e_ : 0.0;                                                 ones[l] += below_ ? 0.0 : 1.0;                                            } while (0)
+
+static FA_INLINE void fa_softmax_row_f32(const float *x, float *y, ptrdiff_t n, int log_out,
+                                         double *e)
+{
+    float mf = -INFINITY;
+    int nan = 0;
+    _Pragma("omp simd reduction(max:mf) reduction(|:nan)")
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float v = x[i];
+        mf = (v > mf) ? v : mf;
+        nan |= (v != v);
+    }
+    if (nan || mf == INFINITY || mf == -INFINITY) {
+        for (ptrdiff_t i = 0; i < n; i++)
+            y[i] = NAN;
+        return;
+    }
+    double m = (double)mf;
+    double rest[FA_SOFTMAX_LANES], ones[FA_SOFTMAX_LANES];
+    for (int l = 0; l < FA_SOFTMAX_LANES; l++) {
+        rest[l] = 0.0;
+        ones[l] = 0.0;
+    }
+    ptrdiff_t i = 0;
+    for (; i + FA_SOFTMAX_LANES <= n; i += FA_SOFTMAX_LANES) {
+        _Pragma("omp simd")
+        for (int l = 0; l < FA_SOFTMAX_LANES; l++)
+            FA_SOFTMAX_F32_LANE(i + l, l);
+    }
+    for (int l = 0; i + l < n; l++)
+        FA_SOFTMAX_F32_LANE(i + l, l);
+    double r = fa_fold_lanes(rest), c = fa_fold_lanes(ones);
+    if (log_out) {
+        double log_total = log1p((c - 1.0) + r);
+        _Pragma("omp simd")
+        for (ptrdiff_t j = 0; j < n; j++)
+            y[j] = (float)(((double)x[j] - m) - log_total);
+    } else {
+        double inv = 1.0 / (c + r);
+        _Pragma("omp simd")
+        for (ptrdiff_t j = 0; j < n; j++)
+            y[j] = (float)(e[j] * inv);
+    }
+}
+#undef FA_SOFTMAX_F32_LANE
+
+/* backward: softmax out = y (g - sum(g y)) (the products exact in double);
+ * log_softmax out = g - e^y sum(g) */
+static FA_INLINE void fa_softmax_backward_row_f32(const float *g, const float *y, float *out,
+                                                  ptrdiff_t n, int log_out, double *e)
+{
+    (void)e;
+    double s[FA_SOFTMAX_LANES];
+    for (int l = 0; l < FA_SOFTMAX_LANES; l++)
+        s[l] = 0.0;
+    ptrdiff_t i = 0;
+    for (; i + FA_SOFTMAX_LANES <= n; i += FA_SOFTMAX_LANES) {
+        _Pragma("omp simd")
+        for (int l = 0; l < FA_SOFTMAX_LANES; l++)
+            s[l] += log_out ? (double)g[i + l] : (double)g[i + l] * (double)y[i + l];
+    }
+    for (int l = 0; i + l < n; l++)
+        s[l] += log_out ? (double)g[i + l] : (double)g[i + l] * (double)y[i + l];
+    double total = fa_fold_lanes(s);
+    if (log_out) {
+        _Pragma("omp simd")
+        for (ptrdiff_t j = 0; j < n; j++)
+            out[j] = (float)((double)g[j] - fa_exp_f32d((double)y[j]) * total);
+    } else {
+        _Pragma("omp simd")
+        for (ptrdiff_t j = 0; j < n; j++)
+            out[j] = (float)((double)y[j] * ((double)g[j] - total));
+    }
+}
 
 #endif /* FASTACT_FAMILY_H */

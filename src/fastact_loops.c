@@ -759,11 +759,15 @@ static void FA_LOCAL(p_silu_f32_by_hand_nt)(const void *x, void *y, ptrdiff_t n,
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #define FA_SOFTPLUS_F32_BY_HAND 1
 
-static inline __m512d fa_softplus_f64x8(__m512d x, __m512d t0, __m512d t1)
+/* e^z in double for z in [-1100, 710] (+inf above 709.78) or NaN, to about
+ * 2^-34 relative: z = (k + j/16) ln2 + r, 2^(j/16) from the 16-entry table
+ * t0:t1 (vpermt2pd reads j from kf's low bits), e^r - 1 a quartic on
+ * |r| <= ln2/32, 2^k by vscalefpd (floor(kj) = k; one rounding, subnormals
+ * and overflow included).  One word of ln2: |kj| <= 1600 puts its error
+ * below 2^-43.  For float results, rounded once from it. */
+static inline __m512d fa_exp_f64x8_t16(__m512d z, __m512d t0, __m512d t1)
 {
     const __m512d shifter = _mm512_set1_pd(0x1.8p48);    /* ulp 1/16: rounds to k + j/16 */
-    /* z = -min(|x|, 104); max() returns z if NaN */
-    __m512d z = _mm512_max_pd(_mm512_set1_pd(-104.0), _mm512_or_pd(x, _mm512_set1_pd(-0.0)));
     __m512d kf = _mm512_fmadd_pd(z, _mm512_set1_pd(0x1.71547652b82fep+0), shifter);
     __m512d kj = _mm512_sub_pd(kf, shifter);
     __m512d r = _mm512_fnmadd_pd(kj, _mm512_set1_pd(0x1.62e42fefa39efp-1), z);
@@ -772,7 +776,14 @@ static inline __m512d fa_softplus_f64x8(__m512d x, __m512d t0, __m512d t1)
     p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
     __m512d q = _mm512_fmadd_pd(p, _mm512_mul_pd(r, r), r);            /* e^r - 1 */
     __m512d T = _mm512_permutex2var_pd(t0, _mm512_castpd_si512(kf), t1);  /* reads j & 15 */
-    __m512d t = _mm512_scalef_pd(_mm512_fmadd_pd(T, q, T), kj);       /* 2^k uses floor(kj) */
+    return _mm512_scalef_pd(_mm512_fmadd_pd(T, q, T), kj);            /* 2^k uses floor(kj) */
+}
+
+static inline __m512d fa_softplus_f64x8(__m512d x, __m512d t0, __m512d t1)
+{
+    /* z = -min(|x|, 104); max() returns z if NaN */
+    __m512d z = _mm512_max_pd(_mm512_set1_pd(-104.0), _mm512_or_pd(x, _mm512_set1_pd(-0.0)));
+    __m512d t = fa_exp_f64x8_t16(z, t0, t1);
     __m512d h = _mm512_set1_pd(fa_softplus_f32_h[0]);
     for (int j = 1; j <= FA_SOFTPLUS_F32_H_DEGREE; j++)
         h = _mm512_fmadd_pd(h, t, _mm512_set1_pd(fa_softplus_f32_h[j]));
@@ -803,6 +814,164 @@ static inline __m512 fa_softplus_f32x16_any(__m512 x, const __m512 *P, __m512d t
 #define FA_SOFTPLUS_VEC(v) fa_softplus_f32x16_any((v), P, t0, t1)
 FA_DEFINE_MASKED_LOOP(softplus, FA_SOFTPLUS_SETUP, FA_SOFTPLUS_VEC)
 FA_DEFINE_BY_HAND_ENTRIES(softplus)
+#endif
+
+/* float32 softmax rows by hand (AVX-512): the generic rows' arithmetic
+ * (fa_softmax_row_f32: double, 16 lanes folded in order) with
+ * fa_exp_f64x8_t16 for e^d (2^-34: 0.5 + 2^-10 ULP before the final
+ * rounding) and masked tails.  Floats are widened straight from memory
+ * (vcvtps2pd ymm loads, no lane extracts: the conversions share port 5
+ * with the table's permute) and narrowed into two 8-float stores.
+ * softmax keeps e^d in the scratch row and needs no count of the max's 1s
+ * (its sum has nothing to cancel); log_softmax sums the e^d with d < 0
+ * apart from the 1s, for log1p(count - 1 + rest). */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_SOFTMAX_F32_BY_HAND 1
+
+static inline __mmask16 fa_mask16(ptrdiff_t left)
+{
+    return (left >= 16) ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+}
+
+/* 8 floats at p (those of mask k) widened to double, the others 0 */
+static inline __m512d fa_load8_pd(const float *p, __mmask8 k)
+{
+    return _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, p));
+}
+
+static inline void fa_store8_ps(float *p, __mmask8 k, __m512d v)
+{
+    _mm256_mask_storeu_ps(p, k, _mm512_cvtpd_ps(v));
+}
+
+/* lanes 0..7 (lo) and 8..15 (hi) added in lane order, as fa_fold_lanes */
+static inline double fa_fold16(__m512d lo, __m512d hi)
+{
+    double s[16];
+    _mm512_storeu_pd(s, lo);
+    _mm512_storeu_pd(s + 8, hi);
+    return fa_fold_lanes(s);
+}
+
+/* the loop over a row in steps of 16 floats, as two masked halves */
+#define FA_ROW_LOOP(BODY)                                                     \
+    for (ptrdiff_t i = 0; i < n; i += 16) {                                   \
+        __mmask16 k_ = fa_mask16(n - i);                                      \
+        __mmask8 k0 = (__mmask8)k_, k1 = (__mmask8)(k_ >> 8);                 \
+        BODY                                                                  \
+    }
+
+static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n, int log_out,
+                                          double *e)
+{
+    const float *x = (const float *)xv;
+    float *y = (float *)yv;
+    __m512 mv = _mm512_set1_ps(-INFINITY);
+    __mmask16 nan = 0;
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 k = fa_mask16(n - i);
+        __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+        nan |= _mm512_mask_cmp_ps_mask(k, v, v, _CMP_UNORD_Q);
+        mv = _mm512_mask_max_ps(mv, k, v, mv);
+    }
+    float mf = _mm512_reduce_max_ps(mv);
+    if (nan || mf == INFINITY || mf == -INFINITY) {
+        for (ptrdiff_t i = 0; i < n; i++)
+            y[i] = NAN;
+        return;
+    }
+    const __m512d t0 = _mm512_loadu_pd(fa_exp2_f64_table16);
+    const __m512d t1 = _mm512_loadu_pd(fa_exp2_f64_table16 + 8);
+    const __m512d m = _mm512_set1_pd((double)mf), floor_d = _mm512_set1_pd(-200.0);
+    const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
+    __m512d s0 = zero, s1 = zero;
+    /* e^-200 / sum rounds to float 0; -inf - max = -inf lands there too */
+#define FA_SOFTMAX_E(h, kh)                                                   \
+    __m512d d##h = _mm512_max_pd(floor_d, _mm512_sub_pd(fa_load8_pd(x + i + 8 * h, kh), m)); \
+    __m512d e##h = fa_exp_f64x8_t16(d##h, t0, t1);
+    if (log_out) {
+        __m512d c0 = zero, c1 = zero;
+        FA_ROW_LOOP(
+            FA_SOFTMAX_E(0, k0)
+            FA_SOFTMAX_E(1, k1)
+            __mmask8 b0 = _mm512_mask_cmp_pd_mask(k0, d0, zero, _CMP_LT_OQ);
+            __mmask8 b1 = _mm512_mask_cmp_pd_mask(k1, d1, zero, _CMP_LT_OQ);
+            s0 = _mm512_mask_add_pd(s0, b0, s0, e0);
+            s1 = _mm512_mask_add_pd(s1, b1, s1, e1);
+            c0 = _mm512_mask_add_pd(c0, k0 & (__mmask8)~b0, c0, one);
+            c1 = _mm512_mask_add_pd(c1, k1 & (__mmask8)~b1, c1, one);
+        )
+        const __m512d lt = _mm512_set1_pd(log1p((fa_fold16(c0, c1) - 1.0) + fa_fold16(s0, s1)));
+        FA_ROW_LOOP(
+            fa_store8_ps(y + i, k0, _mm512_sub_pd(_mm512_sub_pd(fa_load8_pd(x + i, k0), m), lt));
+            fa_store8_ps(y + i + 8, k1, _mm512_sub_pd(_mm512_sub_pd(fa_load8_pd(x + i + 8, k1), m), lt));
+        )
+    } else {
+        FA_ROW_LOOP(
+            FA_SOFTMAX_E(0, k0)
+            FA_SOFTMAX_E(1, k1)
+            _mm512_mask_storeu_pd(e + i, k0, e0);
+            _mm512_mask_storeu_pd(e + i + 8, k1, e1);
+            s0 = _mm512_mask_add_pd(s0, k0, s0, e0);
+            s1 = _mm512_mask_add_pd(s1, k1, s1, e1);
+        )
+        const __m512d inv = _mm512_set1_pd(1.0 / fa_fold16(s0, s1));
+        FA_ROW_LOOP(
+            fa_store8_ps(y + i, k0, _mm512_mul_pd(_mm512_maskz_loadu_pd(k0, e + i), inv));
+            fa_store8_ps(y + i + 8, k1, _mm512_mul_pd(_mm512_maskz_loadu_pd(k1, e + i + 8), inv));
+        )
+    }
+#undef FA_SOFTMAX_E
+}
+
+/* backward: softmax y (g - sum(g y)), log_softmax g - e^y sum(g), as
+ * fa_softmax_backward_row_f32; e^y for any y (clamped to [-800, 710], NaN
+ * kept: max/min return their second operand for NaN) */
+static void FA_LOCAL(softmax_backward_f32_by_hand)(const void *gv, const void *yv, void *ov,
+                                                   ptrdiff_t n, int log_out, double *e)
+{
+    (void)e;
+    const float *g = (const float *)gv, *y = (const float *)yv;
+    float *out = (float *)ov;
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    if (log_out) {
+        FA_ROW_LOOP(
+            s0 = _mm512_add_pd(s0, fa_load8_pd(g + i, k0));
+            s1 = _mm512_add_pd(s1, fa_load8_pd(g + i + 8, k1));
+        )
+    } else {
+        FA_ROW_LOOP(                            /* the products are exact */
+            s0 = _mm512_fmadd_pd(fa_load8_pd(g + i, k0), fa_load8_pd(y + i, k0), s0);
+            s1 = _mm512_fmadd_pd(fa_load8_pd(g + i + 8, k1), fa_load8_pd(y + i + 8, k1), s1);
+        )
+    }
+    const __m512d total = _mm512_set1_pd(fa_fold16(s0, s1));
+    if (log_out) {
+        const __m512d t0 = _mm512_loadu_pd(fa_exp2_f64_table16);
+        const __m512d t1 = _mm512_loadu_pd(fa_exp2_f64_table16 + 8);
+        const __m512d lo = _mm512_set1_pd(-800.0), hi = _mm512_set1_pd(710.0);
+#define FA_LOG_SOFTMAX_GRAD(h, kh)                                            \
+    fa_store8_ps(out + i + 8 * h, kh, _mm512_fnmadd_pd(                         \
+        fa_exp_f64x8_t16(_mm512_min_pd(hi, _mm512_max_pd(lo, fa_load8_pd(y + i + 8 * h, kh))), t0, t1), \
+        total, fa_load8_pd(g + i + 8 * h, kh)));
+        FA_ROW_LOOP(FA_LOG_SOFTMAX_GRAD(0, k0) FA_LOG_SOFTMAX_GRAD(1, k1))
+#undef FA_LOG_SOFTMAX_GRAD
+    } else {
+        /* y ((g - t_hi) - t_lo) in float, t = t_hi + t_lo to 2^-48: g - t_hi is
+         * exact where they cancel (Sterbenz), so the result is within about
+         * 1.5 ULP of y (g - sum), against 0.5 in double at 5 times the cost
+         * (each widening takes port 5 twice) */
+        double t = _mm512_cvtsd_f64(total);
+        const __m512 th = _mm512_set1_ps((float)t);
+        const __m512 tl = _mm512_set1_ps((float)(t - (double)(float)t));
+        for (ptrdiff_t i = 0; i < n; i += 16) {
+            __mmask16 k = fa_mask16(n - i);
+            __m512 d = _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, g + i), th), tl);
+            _mm512_mask_storeu_ps(out + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, y + i), d));
+        }
+    }
+}
+#undef FA_ROW_LOOP
 #endif
 
 #define FA_TABLE_ENTRY(name) FA_LOCAL(name##_f32), FA_LOCAL(name##_f64),
@@ -1019,6 +1188,11 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     FA_LOCAL(float_to_half),
     {FA_LOCAL(softmax_f32), FA_LOCAL(softmax_f64)},
     {FA_LOCAL(softmax_backward_f32), FA_LOCAL(softmax_backward_f64)},
+#ifdef FA_SOFTMAX_F32_BY_HAND
+    /* later designators replace the generic loops' entries */
+    .softmax[0] = FA_LOCAL(softmax_f32_by_hand),
+    .softmax_backward[0] = FA_LOCAL(softmax_backward_f32_by_hand),
+#endif
 #ifdef FA_SILU_F32_BY_HAND
     /* later designators replace the generic loops' entries */
     .param[FA_P_silu][0] = FA_LOCAL(p_silu_f32_by_hand),

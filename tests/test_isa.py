@@ -11,14 +11,14 @@ import sys
 import numpy as np
 import pytest
 
+from fastact import reference
 from fastact._config import config
-from helpers import ACTIVATIONS, DTYPES, ulp_bound, edge_values, max_ulp, random_inputs
+from helpers import ACTIVATIONS, DTYPES, ulp_bound, ulp_error_vs, edge_values, max_ulp, random_inputs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 RUN_ONE_ISA = """
-import sys, numpy as np
-import fastact, fastact._ufuncs as u
+import fastact, fastact._ufuncs as u, fastact.grad
 isa, path = sys.argv[1], sys.argv[2]
 inputs = np.load(path + ".in.npz")
 results = {}
@@ -61,8 +61,36 @@ for d in (5, 100, 203):
         scale, b, t, loss = L.logistic_sgd_epoch(X, y01, np.ones(300), coef, 1.0, 0.0, order,
                                                  1e-3, 1, 0.0, 0.5, 0.0, 100.0)
         results["logistic-" + dt + "-" + str(d)] = np.append(coef * scale, [b, loss])
+for dt in ("float32", "float64"):
+    for n in (1, 16, 37, 1003):
+        x = SOFTMAX_ROWS(dt, n)
+        g = np.random.default_rng(n).uniform(-1, 1, x.shape).astype(dt)
+        for log_out, fwd, bwd in ((0, fastact.softmax, fastact.grad.softmax),
+                                  (1, fastact.log_softmax, fastact.grad.log_softmax)):
+            k = "-".join(["softmax", str(log_out), dt, str(n)])
+            results[k] = y = fwd(x)
+            results[k + "-backward"] = bwd(g, y)
 np.savez(path + "." + isa + ".npz", isa_in_use=np.array(u.isa()), **results)
 """ % (ACTIVATIONS, ACTIVATIONS)
+
+SOFTMAX_ROWS_SOURCE = """
+import sys, numpy as np
+
+
+def SOFTMAX_ROWS(dt, n):
+    rng = np.random.default_rng(n)
+    x = rng.normal(scale=5, size=(40, n))
+    x[1, 0] = 500.0                               # the others underflow
+    x[2] = rng.uniform(-1e3, 1e3, n)
+    x[3, :] = -30.0
+    x[3, -1] = 30.0                               # log_softmax near 0 for the max
+    x[4] = 1e-8 * rng.normal(size=n)
+    x[5, ::2] = -np.inf
+    x[5, 0] = 0.0
+    return x.astype(dt)
+"""
+exec(SOFTMAX_ROWS_SOURCE)
+RUN_ONE_ISA = SOFTMAX_ROWS_SOURCE + RUN_ONE_ISA
 
 
 # kernels whose AVX-512 loop uses instructions without an AVX2 counterpart
@@ -205,3 +233,35 @@ def test_family_and_gradients_agree_across_isas(per_isa_results, dtype):
             atol = 2 * np.finfo(np.float32).smallest_subnormal if by_hand else 1e-300
             np.testing.assert_allclose(results[isa][name], results[isas[0]][name], equal_nan=True,
                                        rtol=rtol, atol=atol, err_msg="%s %s" % (isa, name))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("log_out", [0, 1], ids=["softmax", "log_softmax"])
+def test_softmax_rows_meet_their_bounds_on_every_isa(per_isa_results, dtype, log_out):
+    """Each ISA's rows (AVX-512's float32 ones are written by hand) within
+    tests/test_softmax.py's bounds of the reference, at lengths around the
+    vector width."""
+    _, results = per_isa_results
+    dt = np.dtype(dtype).name
+    ref, ref_b = ((reference.log_softmax, reference.log_softmax_backward) if log_out
+                  else (reference.softmax, reference.softmax_backward))
+    eps = np.finfo(dtype).eps
+    for n in (1, 16, 37, 1003):
+        x = SOFTMAX_ROWS(dt, n)
+        g = np.random.default_rng(n).uniform(-1, 1, x.shape).astype(dt)
+        for isa, res in results.items():
+            k = "-".join(["softmax", str(log_out), dt, str(n)])
+            y = res[k]
+            err = ulp_error_vs(y, ref(x, exact_wide=True))
+            assert err.max() <= (0.51 if dtype == np.float32 else 4.0), (isa, n)
+            got = res[k + "-backward"].astype(np.float64)
+            exact = ref_b(g, y, -1, True).astype(np.float64)
+            y64 = y.astype(np.float64)
+            scale = np.sum(np.abs(g.astype(np.float64)) * (1 if log_out else np.abs(y64)), axis=-1,
+                           keepdims=True) + np.abs(g)
+            with np.errstate(over="ignore", invalid="ignore"):
+                tol = 4 * eps * scale * (np.exp(y64) if log_out else np.abs(y64)) + 4 * eps * np.abs(exact)
+                # + one subnormal unit: a subnormal result rounds at that absolute step
+                tol += np.finfo(dtype).smallest_subnormal
+                ok = (np.abs(got - exact) <= tol) | (got == exact) | (np.isnan(got) & np.isnan(exact))
+            assert ok.all(), (isa, n)

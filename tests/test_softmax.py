@@ -53,6 +53,40 @@ def test_any_axis_layout_and_thread_count(dtype):
     np.testing.assert_array_equal(fastact.softmax(x[:, ::2, ::3]), fastact.softmax(x[:, ::2, ::3].copy()))
 
 
+@DTYPE
+@pytest.mark.parametrize("log_out", [False, True], ids=["softmax", "log_softmax"])
+def test_out_written_directly_in_place_or_through_a_copy(dtype, log_out):
+    """out= takes the kernels' writes directly where it can (rows contiguous,
+    the compute dtype), in place included; an out that overlaps an input
+    partly, or has other strides, goes through a copy: the same values."""
+    fn, bwd = (fastact.log_softmax, grad.log_softmax) if log_out else (fastact.softmax, grad.softmax)
+    x = rows(dtype, seed=5)
+    y = fn(x)
+    g = np.random.default_rng(6).uniform(-1, 1, x.shape).astype(dtype)
+    b = bwd(g, y)
+    for axis, make in ((-1, lambda a: a.copy()), (0, lambda a: np.asfortranarray(a))):
+        expected, expected_b = fn(x, axis=axis), bwd(g, fn(x, axis=axis), axis=axis)
+        xi = make(x)
+        assert fn(xi, axis=axis, out=xi) is xi                       # in place
+        np.testing.assert_array_equal(xi, expected)
+        gi, yi = make(g), make(expected)
+        assert bwd(gi, yi, axis=axis, out=gi) is gi
+        np.testing.assert_array_equal(gi, expected_b)
+        gi, yi = make(g), make(expected)
+        assert bwd(gi, yi, axis=axis, out=yi) is yi
+        np.testing.assert_array_equal(yi, expected_b)
+    # partly overlapping: out is the input shifted by one row
+    buf = np.concatenate([x, x[:1]])
+    np.testing.assert_array_equal(fn(buf[:-1], out=buf[1:]), y)
+    buf = np.concatenate([g, g[:1]])
+    np.testing.assert_array_equal(bwd(buf[:-1], y, out=buf[1:]), b)
+    # strided out, and an out of a wider dtype
+    wide = np.empty((x.shape[0], 2 * x.shape[1]), dtype)[:, ::2]
+    np.testing.assert_array_equal(fn(x, out=wide), y)
+    if dtype == np.float32:
+        np.testing.assert_array_equal(fn(x, out=np.empty(x.shape)), y.astype(np.float64))
+
+
 def test_special_rows_and_dtypes():
     assert np.isnan(fastact.softmax([1.0, np.nan])).all()
     assert np.isnan(fastact.softmax([np.inf, 1.0])).all()          # as PyTorch: inf - inf
