@@ -633,91 +633,292 @@ FA_DEFINE_HAND_GRAD_ENTRIES(log_sigmoid)
 
 FA_DEFINE_HAND_GRAD_ENTRIES(silu)
 
-/* elu and selu gradients by hand: x > 0: g * P; x <= 0: g * A * e^x (elu:
- * P = 1, A = alpha; selu: P = scale, A = scale * alpha).  e^x = 2^k
- * 2^(j/32) e^r in float as hi + lo (the sigmoid's table and cubic, to about
- * 2^-30), then the products in double and one rounding to float: every
- * range of g (subnormal to 2^128) and of the result rounds once, at about
- * half an ULP.  x is clamped at -300 (g A e^x for |g A| up to 2^228 still
- * rounds to 0 only where it should), with ln2 in three parts, the first of
- * 10 bits, so that k ln2's first part is exact for every k down there. */
-static inline __m512d fa_exp_grad_half(__m256 g, __m256 x, __m256 ehi, __m256 elo, __m256 k,
-                                       __m512d p, __m512d a)
+/* e^(z + zl) for z in [-300, 0] (zl a small correction: the rounding error
+ * of z's own computation) as 2^floor(kj) (thi + s): 2^(j/32) = thi + tlo
+ * from the 32-entry tables, the reduction by (k + j/32) ln2 with ln2 in
+ * three parts, the first of 10 bits (k ln2's first part exact for every k
+ * down there), e^r - 1 a cubic on |r| <= ln2/64 (2^-30), s = thi (e^r - 1)
+ * + tlo: thi + s is e^(z + zl) / 2^k to about 2^-30. */
+struct fa_exp2_tabs {
+    __m512 th0, th1, tl0, tl1;
+};
+
+static inline struct fa_exp2_tabs fa_exp2_tabs_load(void)
 {
-    __m512d gd = _mm512_cvtps_pd(g);
-    __m512d e = _mm512_add_pd(_mm512_cvtps_pd(ehi), _mm512_cvtps_pd(elo));
-    __m512d neg = _mm512_scalef_pd(_mm512_mul_pd(_mm512_mul_pd(gd, a), e), _mm512_cvtps_pd(k));
-    __m512d pos = _mm512_mul_pd(gd, p);
-    return _mm512_mask_mov_pd(neg, _mm512_cmp_pd_mask(_mm512_cvtps_pd(x), _mm512_setzero_pd(),
-                                                      _CMP_GT_OQ), pos);
+    struct fa_exp2_tabs t;
+    t.th0 = _mm512_loadu_ps(fa_exp2_f32_table[0]);
+    t.th1 = _mm512_loadu_ps(fa_exp2_f32_table[0] + 16);
+    t.tl0 = _mm512_loadu_ps(fa_exp2_f32_table[1]);
+    t.tl1 = _mm512_loadu_ps(fa_exp2_f32_table[1] + 16);
+    return t;
 }
 
-static inline __m512 fa_exp_grad_f32x16(__m512 g, __m512 x, __m512d p, __m512d a, __m512 th0,
-                                         __m512 th1, __m512 tl0, __m512 tl1)
+static inline __m512 fa_exp_parts_f32x16(__m512 z, __m512 zl, const struct fa_exp2_tabs *t,
+                                         __m512 *s, __m512 *kj)
 {
-    const __m512 shifter = _mm512_set1_ps(0x1.8p18f);
-    __m512 z = _mm512_max_ps(_mm512_set1_ps(-300.0f), _mm512_min_ps(x, _mm512_setzero_ps()));
+    const __m512 shifter = _mm512_set1_ps(0x1.8p18f);       /* ulp 1/32 */
     __m512 kf = _mm512_fmadd_ps(z, _mm512_set1_ps(0x1.715476p+0f), shifter);
-    __m512 kj = _mm512_sub_ps(kf, shifter);
-    __m512 r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.628p-1f), z);          /* exact */
-    r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.90bfbep-11f), r);
-    r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.1cf79ap-36f), r);
-    __m512 q = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(1.0f / 6.0f), r, _mm512_set1_ps(0.5f)),
+    __m512 k = _mm512_sub_ps(kf, shifter);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.628p-1f), z);          /* exact */
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.90bfbep-11f), r);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.1cf79ap-36f), r);
+    r = _mm512_add_ps(r, zl);
+    __m512 e = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(1.0f / 6.0f), r, _mm512_set1_ps(0.5f)),
                                _mm512_mul_ps(r, r), r);
     __m512i j = _mm512_castps_si512(kf);
-    __m512 thi = _mm512_permutex2var_ps(th0, j, th1);
-    __m512 tlo = _mm512_permutex2var_ps(tl0, j, tl1);
-    __m512 s = _mm512_fmadd_ps(thi, q, tlo);
-    __m512 ehi = _mm512_add_ps(thi, s);
-    __m512 elo = _mm512_add_ps(_mm512_sub_ps(thi, ehi), s);
-    __m512 k = _mm512_roundscale_ps(kj, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-#define FA_LO8(v) _mm512_castps512_ps256(v)
-#define FA_HI8(v) _mm512_extractf32x8_ps((v), 1)
-    __m256 lo = _mm512_cvtpd_ps(fa_exp_grad_half(FA_LO8(g), FA_LO8(x), FA_LO8(ehi), FA_LO8(elo),
-                                                 FA_LO8(k), p, a));
-    __m256 hi = _mm512_cvtpd_ps(fa_exp_grad_half(FA_HI8(g), FA_HI8(x), FA_HI8(ehi), FA_HI8(elo),
-                                                 FA_HI8(k), p, a));
-#undef FA_LO8
-#undef FA_HI8
-    __m512 v = _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+    __m512 thi = _mm512_permutex2var_ps(t->th0, j, t->th1);
+    *s = _mm512_fmadd_ps(thi, e, _mm512_permutex2var_ps(t->tl0, j, t->tl1));
+    *kj = k;
+    return thi;
+}
+
+/* elu, selu and celu gradients by hand, in float: x > 0: g P; x <= 0:
+ * g A e^u, u = x (elu, selu) or x / alpha (celu: x (ih + il), 1/alpha in
+ * two floats, the rounding of x ih and x il folded into the reduction).
+ * P and A come as two floats each (elu: P = 1, A = alpha; selu: scale and
+ * scale alpha; celu: 1 and 1).  g A = p + pe exactly (FMA) and e^u =
+ * 2^k (thi + s), so g A e^u = 2^k (p thi + (pe thi + p s)) rounds once (a
+ * second time only where it is subnormal): about half an ULP plus the
+ * exponential's 2^-30.  Where |p| >= 2^125 (p thi could overflow before
+ * the scaling) or p is below 2^-96 (subnormal on the way), g is scaled by
+ * 2^-128 or 2^64 first, exactly, and back through 2^k.  alpha outside
+ * [2^-100, 2^100] takes the generic loop. */
+/* v (h + l), h + l a constant in two floats, rounded once: v h + v l, the
+ * small product dropped where v is +-inf (inf * 0, or inf - inf) or NaN */
+static inline __m512 fa_times_pair(__m512 v, __m512 h, __m512 l)
+{
+    __mmask16 finite = _mm512_cmp_ps_mask(_mm512_abs_ps(v), _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    return _mm512_fmadd_ps(v, h, _mm512_maskz_mul_ps(finite, v, l));
+}
+
+struct fa_exp_grad_consts {
+    __m512 ph, pl, ah, al, ih, il, ash, asl;       /* P, A, s (1 or 1/alpha), A s */
+};
+
+static inline __m512 fa_exp_grad_f32x16(__m512 g, __m512 x, const struct fa_exp_grad_consts *c,
+                                        const struct fa_exp2_tabs *t, int scaled)
+{
+    __m512 g0 = g;
+    __m512 z, zl = _mm512_setzero_ps();
+    if (scaled) {
+        __m512 u = _mm512_mul_ps(x, c->ih);
+        zl = _mm512_fmadd_ps(x, c->il, _mm512_fmsub_ps(x, c->ih, u));
+        /* below the clamp (x = -inf too: inf - inf) the correction goes */
+        zl = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(u, _mm512_set1_ps(-300.0f), _CMP_GE_OQ), zl);
+        z = u;
+    } else {
+        z = x;
+    }
+    z = _mm512_max_ps(_mm512_set1_ps(-300.0f), _mm512_min_ps(z, _mm512_setzero_ps()));
+    __m512 s, kj, thi = fa_exp_parts_f32x16(z, zl, t, &s, &kj);
+    __m512 p = _mm512_mul_ps(g, c->ah);
+    __m512 ap = _mm512_abs_ps(p);
+    __mmask16 big = _mm512_cmp_ps_mask(ap, _mm512_set1_ps(0x1p125f), _CMP_GE_OQ);
+    __mmask16 tiny = _mm512_cmp_ps_mask(ap, _mm512_set1_ps(0x1p-96f), _CMP_LT_OQ)
+                     & _mm512_cmp_ps_mask(p, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    if (big | tiny) {
+        /* g A near or past the float range's ends: g scaled by 2^-128
+         * (|g| >= 2^25 there, as A <= 2^100: exact) or 2^64 (exact), the
+         * factor taken back through k */
+        __m512 e = _mm512_mask_blend_ps(big, _mm512_setzero_ps(), _mm512_set1_ps(-128.0f));
+        e = _mm512_mask_mov_ps(e, tiny, _mm512_set1_ps(64.0f));
+        g = _mm512_scalef_ps(g, e);
+        kj = _mm512_sub_ps(kj, e);
+        p = _mm512_mul_ps(g, c->ah);
+    }
+    __m512 pe = _mm512_fmadd_ps(g, c->al, _mm512_fmsub_ps(g, c->ah, p));
+    __m512 neg = _mm512_scalef_ps(
+        _mm512_fmadd_ps(p, thi, _mm512_fmadd_ps(pe, thi, _mm512_mul_ps(p, s))), kj);
+    __m512 pos = fa_times_pair(g0, c->ph, c->pl);
+    __m512 v = _mm512_mask_mov_ps(neg, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), pos);
     /* NaN x: x */
     return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
-#define FA_EXP_GRAD_SETUP                                                     \
-    const __m512 th0 = _mm512_loadu_ps(fa_exp2_f32_table[0]);                 \
-    const __m512 th1 = _mm512_loadu_ps(fa_exp2_f32_table[0] + 16);            \
-    const __m512 tl0 = _mm512_loadu_ps(fa_exp2_f32_table[1]);                 \
-    const __m512 tl1 = _mm512_loadu_ps(fa_exp2_f32_table[1] + 16);
-#define FA_EXP_GRAD_VEC(gv, xv) fa_exp_grad_f32x16((gv), (xv), pd, ad, th0, th1, tl0, tl1)
+#define FA_EXP_GRAD_SETUP const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();
+#define FA_EXP_GRAD_VEC(gv, xv) fa_exp_grad_f32x16((gv), (xv), c, &tabs, 0)
+#define FA_EXP_GRAD_SCALED_VEC(gv, xv) fa_exp_grad_f32x16((gv), (xv), c, &tabs, 1)
 static inline void fa_exp_grad_f32_loop(const float *g, const float *x, float *y, ptrdiff_t n,
-                                        int stream, __m512d pd, __m512d ad)
+                                        int stream, const struct fa_exp_grad_consts *c)
 FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_EXP_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
+static inline void fa_exp_grad_scaled_f32_loop(const float *g, const float *x, float *y,
+                                               ptrdiff_t n, int stream,
+                                               const struct fa_exp_grad_consts *c)
+FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_EXP_GRAD_SCALED_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
+
+/* elu, selu and celu forward by hand, in float: x >= 0: P x (the sign of -0
+ * kept); x < 0: A (e^u - 1), u = x s (s = 1 or 1/alpha), two ways:
+ * - |u| >= 1/16: e^u - 1 = b - d, d = 1 - 2^k thi exactly as d + de
+ *   (Fast2Sum), b = 2^k s - de: the two never cancel by more than 1.05
+ *   here; A (b - d) = -ah d + (ah b - al (d - b)), one rounding.
+ * - |u| < 1/16: A (e^u - 1) = (A s) x (1 + u Q(u)), Q = 1/2 + u/6 + ... +
+ *   u^6/7! (2^-30), (A s) x = p + pe exactly (FMA): p + (p u Q + pe), one
+ *   rounding, no subnormal u on the way (celu's A s is 1: x itself).
+ * About half an ULP either way (measured below 0.6). */
+static inline __m512 fa_exp_fwd_f32x16(__m512 x, const struct fa_exp_grad_consts *c,
+                                       const struct fa_exp2_tabs *t, int scaled)
+{
+    __m512 u = x, zl = _mm512_setzero_ps();
+    if (scaled) {
+        u = _mm512_mul_ps(x, c->ih);
+        zl = _mm512_fmadd_ps(x, c->il, _mm512_fmsub_ps(x, c->ih, u));
+        zl = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(u, _mm512_set1_ps(-300.0f), _CMP_GE_OQ), zl);
+    }
+    __mmask16 neg_lanes = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __mmask16 small = _mm512_mask_cmp_ps_mask(neg_lanes, u, _mm512_set1_ps(-0.0625f), _CMP_GT_OQ);
+    __m512 v = fa_times_pair(x, c->ph, c->pl);
+    if (neg_lanes & ~small) {
+        __m512 z = _mm512_max_ps(_mm512_set1_ps(-300.0f), _mm512_min_ps(u, _mm512_setzero_ps()));
+        __m512 s, kj, thi = fa_exp_parts_f32x16(z, zl, t, &s, &kj);
+        /* e^u - 1 = b - d - de: d = 1 - 2^k thi and its rounding error de
+         * (Fast2Sum: 1 >= 2^k thi for k <= -1; k = 0 only for thi = 1) */
+        const __m512 one = _mm512_set1_ps(1.0f);
+        __m512 ts = _mm512_scalef_ps(thi, kj);
+        __m512 d = _mm512_sub_ps(one, ts);
+        __m512 de = _mm512_sub_ps(_mm512_sub_ps(one, d), ts);
+        __m512 b = _mm512_sub_ps(_mm512_scalef_ps(s, kj), de);
+        __m512 w = _mm512_fmsub_ps(c->ah, b, _mm512_mul_ps(c->al, _mm512_sub_ps(d, b)));
+        w = _mm512_fnmadd_ps(c->ah, d, w);
+        v = _mm512_mask_mov_ps(v, neg_lanes & ~small, w);
+    }
+    if (small) {
+        __m512 q = _mm512_set1_ps(1.0f / 5040.0f);
+        q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(1.0f / 720.0f));
+        q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(1.0f / 120.0f));
+        q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(1.0f / 24.0f));
+        q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(1.0f / 6.0f));
+        q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(0.5f));
+        __m512 p = _mm512_mul_ps(x, c->ash);
+        __m512 pe = _mm512_fmadd_ps(x, c->asl, _mm512_fmsub_ps(x, c->ash, p));
+        __m512 w = _mm512_add_ps(p, _mm512_fmadd_ps(p, _mm512_mul_ps(u, q), pe));
+        /* w has p's sign (1 + u Q > 0), -0 included */
+        w = _mm512_or_ps(w, _mm512_and_ps(p, _mm512_set1_ps(-0.0f)));
+        v = _mm512_mask_mov_ps(v, small, w);
+    }
+    return v;                   /* NaN x: x P, NaN */
+}
+
+#define FA_EXP_FWD_VEC(v) fa_exp_fwd_f32x16((v), c, &tabs, 0)
+#define FA_EXP_FWD_SCALED_VEC(v) fa_exp_fwd_f32x16((v), c, &tabs, 1)
+static inline void fa_exp_fwd_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
+                                       const struct fa_exp_grad_consts *c)
+FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_EXP_FWD_VEC, FA_LOADS_X, FA_PREFETCH_X)
+static inline void fa_exp_fwd_scaled_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
+                                              const struct fa_exp_grad_consts *c)
+FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_EXP_FWD_SCALED_VEC, FA_LOADS_X, FA_PREFETCH_X)
+
+/* v as two floats, hi + lo */
+static inline __m512 fa_split_hi(double v) { return _mm512_set1_ps((float)v); }
+static inline __m512 fa_split_lo(double v) { return _mm512_set1_ps((float)(v - (double)(float)v)); }
+
+static inline struct fa_exp_grad_consts fa_exp_grad_consts(double P, double A, double inv,
+                                                           double As)
+{
+    struct fa_exp_grad_consts c = {fa_split_hi(P), fa_split_lo(P), fa_split_hi(A), fa_split_lo(A),
+                                   fa_split_hi(inv), fa_split_lo(inv), fa_split_hi(As),
+                                   fa_split_lo(As)};
+    return c;
+}
 
 /* the generic loops (defined with the family below), for the fallback */
 static void FA_LOCAL(g_elu_f32)(const void *g, const void *x, void *y, ptrdiff_t n, const double *p);
 static void FA_LOCAL(g_elu_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
                                    const double *p);
+static void FA_LOCAL(g_celu_f32)(const void *g, const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(g_celu_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                    const double *p);
 
 static void FA_LOCAL(g_elu_f32_by_hand_impl)(const void *g, const void *x, void *y, ptrdiff_t n,
                                              const double *p, int stream)
 {
     double alpha = p[0] < 0 ? -p[0] : p[0];
-    if (!(alpha <= 0x1p100)) {                 /* g alpha could overflow in double */
+    if (!(alpha == 0.0 || (alpha >= 0x1p-100 && alpha <= 0x1p100))) {   /* see above */
         (stream ? FA_LOCAL(g_elu_f32_nt) : FA_LOCAL(g_elu_f32))(g, x, y, n, p);
         return;
     }
-    fa_exp_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream,
-                         _mm512_set1_pd(1.0), _mm512_set1_pd(p[0]));
+    struct fa_exp_grad_consts c = fa_exp_grad_consts(1.0, p[0], 1.0, p[0]);
+    fa_exp_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c);
 }
 
 static void FA_LOCAL(g_selu_f32_by_hand_impl)(const void *g, const void *x, void *y, ptrdiff_t n,
                                               const double *p, int stream)
 {
     (void)p;
-    fa_exp_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream,
-                         _mm512_set1_pd(FA_SELU_SCALE_HI), _mm512_set1_pd(FA_SELU_SA_HI));
+    struct fa_exp_grad_consts c = fa_exp_grad_consts(FA_SELU_SCALE_HI, FA_SELU_SA_HI, 1.0, FA_SELU_SA_HI);
+    fa_exp_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c);
 }
+
+/* celu: alpha > 0 (the Python layer checks); 1/alpha's two floats carry it
+ * to about 2^-48, below the float subnormals past 2^126 and 2^-126 */
+static void FA_LOCAL(g_celu_f32_by_hand_impl)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                              const double *p, int stream)
+{
+    double inv = 1.0 / p[0];
+    if (!(p[0] >= 0x1p-100 && p[0] <= 0x1p100)) {
+        (stream ? FA_LOCAL(g_celu_f32_nt) : FA_LOCAL(g_celu_f32))(g, x, y, n, p);
+        return;
+    }
+    struct fa_exp_grad_consts c = fa_exp_grad_consts(1.0, 1.0, inv, 1.0);
+    if (inv == 1.0)
+        fa_exp_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c);
+    else
+        fa_exp_grad_scaled_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c);
+}
+
+static void FA_LOCAL(p_elu_f32)(const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(p_elu_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(p_celu_f32)(const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(p_celu_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p);
+
+static void FA_LOCAL(p_elu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n, const double *p,
+                                             int stream)
+{
+    double alpha = p[0] < 0 ? -p[0] : p[0];
+    if (!(alpha <= 0x1p100)) {
+        (stream ? FA_LOCAL(p_elu_f32_nt) : FA_LOCAL(p_elu_f32))(x, y, n, p);
+        return;
+    }
+    struct fa_exp_grad_consts c = fa_exp_grad_consts(1.0, p[0], 1.0, p[0]);
+    fa_exp_fwd_f32_loop((const float *)x, (float *)y, n, stream, &c);
+}
+
+static void FA_LOCAL(p_selu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n, const double *p,
+                                              int stream)
+{
+    (void)p;
+    struct fa_exp_grad_consts c = fa_exp_grad_consts(FA_SELU_SCALE_HI, FA_SELU_SA_HI, 1.0, FA_SELU_SA_HI);
+    fa_exp_fwd_f32_loop((const float *)x, (float *)y, n, stream, &c);
+}
+
+static void FA_LOCAL(p_celu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n, const double *p,
+                                              int stream)
+{
+    if (!(p[0] >= 0x1p-100 && p[0] <= 0x1p100)) {
+        (stream ? FA_LOCAL(p_celu_f32_nt) : FA_LOCAL(p_celu_f32))(x, y, n, p);
+        return;
+    }
+    double inv = 1.0 / p[0];
+    struct fa_exp_grad_consts c = fa_exp_grad_consts(1.0, p[0], inv, 1.0);
+    if (inv == 1.0)
+        fa_exp_fwd_f32_loop((const float *)x, (float *)y, n, stream, &c);
+    else
+        fa_exp_fwd_scaled_f32_loop((const float *)x, (float *)y, n, stream, &c);
+}
+
+#define FA_DEFINE_EXP_FWD_ENTRIES(name)                                       \
+    static void FA_LOCAL(p_##name##_f32_by_hand)(const void *x, void *y, ptrdiff_t n, \
+                                                 const double *p)             \
+    {                                                                         \
+        FA_LOCAL(p_##name##_f32_by_hand_impl)(x, y, n, p, 0);                 \
+    }                                                                         \
+    static void FA_LOCAL(p_##name##_f32_by_hand_nt)(const void *x, void *y, ptrdiff_t n, \
+                                                    const double *p)          \
+    {                                                                         \
+        FA_LOCAL(p_##name##_f32_by_hand_impl)(x, y, n, p, 1);                 \
+    }
+FA_DEFINE_EXP_FWD_ENTRIES(elu)
+FA_DEFINE_EXP_FWD_ENTRIES(selu)
+FA_DEFINE_EXP_FWD_ENTRIES(celu)
 
 #define FA_DEFINE_EXP_GRAD_ENTRIES(name)                                      \
     static void FA_LOCAL(g_##name##_f32_by_hand)(const void *g, const void *x, void *y, \
@@ -732,6 +933,7 @@ static void FA_LOCAL(g_selu_f32_by_hand_impl)(const void *g, const void *x, void
     }
 FA_DEFINE_EXP_GRAD_ENTRIES(elu)
 FA_DEFINE_EXP_GRAD_ENTRIES(selu)
+FA_DEFINE_EXP_GRAD_ENTRIES(celu)
 
 /* The family's signature for a hand loop fa_<name>_f32_loop of a function
  * without parameters (silu, gelu): plain and streaming entries. */
@@ -824,9 +1026,8 @@ FA_DEFINE_BY_HAND_ENTRIES(softplus)
  * 15.5, where every result has underflowed or equals x):
  *   Phi(-a) = e^(-a^2/2) M(a),  M smooth (tools/fit_pw_f32.py gelu: 32
  *   polynomials of degree 6 on [0, 16), relative error 2^-27.5, Gal's c0);
- *   e^(-a^2/2) = 2^k (thi + s): a^2 = h + hl exactly (FMA), the reduction
- *   by (k + j/32) ln2 with ln2 in three parts as the elu gradient's, hl/2
- *   folded into r, e^r - 1 a cubic (2^-30), 2^(j/32) = thi + tlo.
+ *   e^(-a^2/2) = 2^k (thi + s) from fa_exp_parts_f32x16, a^2 = h + hl
+ *   exactly (FMA), hl/2 as its correction.
  * forward: v = x Phi(-a) = 2^k (p thi + (pe thi + p s)), p + pe = x M
  *   exactly, one rounding (a second only for a subnormal result);
  *   gelu = x - v for x > 0 (v <= x/2: no cancellation), v otherwise (the
@@ -860,8 +1061,7 @@ static inline const float (*fa_opaque_table(const float (*tab)[32]))[32]
 
 /* a = |x| (NaN kept), M at am = min(a, 15.5), the Gaussian at a */
 static inline struct fa_gelu_parts fa_gelu_f32x16_parts(__m512 a, __m512 am, const float (*T)[32],
-                                                        __m512 th0, __m512 th1, __m512 tl0,
-                                                        __m512 tl1)
+                                                        const struct fa_exp2_tabs *t)
 {
     struct fa_gelu_parts q;
     T = fa_opaque_table(T);
@@ -878,23 +1078,12 @@ static inline struct fa_gelu_parts fa_gelu_f32x16_parts(__m512 a, __m512 am, con
     q.p = p;
     q.c0 = FA_GELU_ROW(1);
 #undef FA_GELU_ROW
-    /* e^(-(h + hl)/2) */
-    const __m512 shifter = _mm512_set1_ps(0x1.8p18f);       /* ulp 1/32 */
+    /* e^(-(h + hl)/2), h + hl = a^2 exactly */
     __m512 h = _mm512_mul_ps(a, a);
     __m512 hl = _mm512_fmsub_ps(a, a, h);
-    __m512 z = _mm512_mul_ps(h, _mm512_set1_ps(-0.5f));
-    __m512 kf = _mm512_fmadd_ps(z, _mm512_set1_ps(0x1.715476p+0f), shifter);
-    __m512 kj = _mm512_sub_ps(kf, shifter);
-    __m512 r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.628p-1f), z);          /* exact */
-    r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.90bfbep-11f), r);
-    r = _mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.1cf79ap-36f), r);
-    r = _mm512_fmadd_ps(hl, _mm512_set1_ps(-0.5f), r);
-    __m512 e = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(1.0f / 6.0f), r, _mm512_set1_ps(0.5f)),
-                               _mm512_mul_ps(r, r), r);
-    __m512i j = _mm512_castps_si512(kf);
-    q.thi = _mm512_permutex2var_ps(th0, j, th1);
-    q.s = _mm512_fmadd_ps(q.thi, e, _mm512_permutex2var_ps(tl0, j, tl1));
-    q.kj = kj;
+    const __m512 minus_half = _mm512_set1_ps(-0.5f);
+    q.thi = fa_exp_parts_f32x16(_mm512_mul_ps(h, minus_half), _mm512_mul_ps(hl, minus_half), t,
+                                &q.s, &q.kj);
     return q;
 }
 
@@ -904,12 +1093,11 @@ static inline __m512 fa_gelu_clamp(__m512 x, float lim)
     return _mm512_min_ps(_mm512_set1_ps(lim), _mm512_max_ps(_mm512_set1_ps(-lim), x));
 }
 
-static inline __m512 fa_gelu_f32x16(__m512 x, const float (*T)[32], __m512 th0, __m512 th1,
-                                    __m512 tl0, __m512 tl1)
+static inline __m512 fa_gelu_f32x16(__m512 x, const float (*T)[32], const struct fa_exp2_tabs *t)
 {
     __m512 xc = fa_gelu_clamp(x, FA_PW_GELU_F32_LIMIT);
     __m512 a = _mm512_abs_ps(xc);
-    struct fa_gelu_parts q = fa_gelu_f32x16_parts(a, a, T, th0, th1, tl0, tl1);
+    struct fa_gelu_parts q = fa_gelu_f32x16_parts(a, a, T, t);
     __m512 m = _mm512_fmadd_ps(q.t, q.p, q.c0);
     __m512 p = _mm512_mul_ps(xc, m);
     __m512 pe = _mm512_fmsub_ps(xc, m, p);
@@ -921,13 +1109,13 @@ static inline __m512 fa_gelu_f32x16(__m512 x, const float (*T)[32], __m512 th0, 
     return _mm512_mask_sub_ps(v, pos, x, v);
 }
 
-static inline __m512 fa_gelu_grad_f32x16(__m512 g, __m512 x, const float (*T)[32], __m512 th0,
-                                         __m512 th1, __m512 tl0, __m512 tl1)
+static inline __m512 fa_gelu_grad_f32x16(__m512 g, __m512 x, const float (*T)[32],
+                                         const struct fa_exp2_tabs *t)
 {
     /* g up to 2^128 times a phi(a) stays above the subnormals to a = 19.5 */
     __m512 a = _mm512_abs_ps(fa_gelu_clamp(x, 20.0f));
     __m512 am = _mm512_min_ps(a, _mm512_set1_ps(FA_PW_GELU_F32_LIMIT));
-    struct fa_gelu_parts q = fa_gelu_f32x16_parts(a, am, T, th0, th1, tl0, tl1);
+    struct fa_gelu_parts q = fa_gelu_f32x16_parts(a, am, T, t);
     const __m512 inv_sqrt_2pi = _mm512_set1_ps(0x1.988454p-2f);
     __m512 u = _mm512_fnmadd_ps(a, inv_sqrt_2pi, q.c0);                 /* c0 - a/sqrt(2 pi) */
     __m512 dm = _mm512_fmadd_ps(q.t, q.p, u);
@@ -955,12 +1143,9 @@ static inline __m512 fa_gelu_grad_f32x16(__m512 g, __m512 x, const float (*T)[32
 
 #define FA_GELU_SETUP                                                         \
     const float (*T)[32] = fa_pw_gelu_m_f32_table;                            \
-    const __m512 th0 = _mm512_loadu_ps(fa_exp2_f32_table[0]);                 \
-    const __m512 th1 = _mm512_loadu_ps(fa_exp2_f32_table[0] + 16);            \
-    const __m512 tl0 = _mm512_loadu_ps(fa_exp2_f32_table[1]);                 \
-    const __m512 tl1 = _mm512_loadu_ps(fa_exp2_f32_table[1] + 16);
-#define FA_GELU_VEC(v) fa_gelu_f32x16((v), T, th0, th1, tl0, tl1)
-#define FA_GELU_GRAD_VEC(gv, xv) fa_gelu_grad_f32x16((gv), (xv), T, th0, th1, tl0, tl1)
+    const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();
+#define FA_GELU_VEC(v) fa_gelu_f32x16((v), T, &tabs)
+#define FA_GELU_GRAD_VEC(gv, xv) fa_gelu_grad_f32x16((gv), (xv), T, &tabs)
 FA_DEFINE_MASKED_LOOP(gelu, FA_GELU_SETUP, FA_GELU_VEC)
 FA_DEFINE_MASKED_GRAD_LOOP(gelu, FA_GELU_SETUP, FA_GELU_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(gelu)
@@ -1364,5 +1549,13 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     .grad_nt[FA_G_elu][0] = FA_LOCAL(g_elu_f32_by_hand_nt),
     .grad[FA_G_selu][0] = FA_LOCAL(g_selu_f32_by_hand),
     .grad_nt[FA_G_selu][0] = FA_LOCAL(g_selu_f32_by_hand_nt),
+    .grad[FA_G_celu][0] = FA_LOCAL(g_celu_f32_by_hand),
+    .grad_nt[FA_G_celu][0] = FA_LOCAL(g_celu_f32_by_hand_nt),
+    .param[FA_P_elu][0] = FA_LOCAL(p_elu_f32_by_hand),
+    .param_nt[FA_P_elu][0] = FA_LOCAL(p_elu_f32_by_hand_nt),
+    .param[FA_P_selu][0] = FA_LOCAL(p_selu_f32_by_hand),
+    .param_nt[FA_P_selu][0] = FA_LOCAL(p_selu_f32_by_hand_nt),
+    .param[FA_P_celu][0] = FA_LOCAL(p_celu_f32_by_hand),
+    .param_nt[FA_P_celu][0] = FA_LOCAL(p_celu_f32_by_hand_nt),
 #endif
 };
