@@ -905,7 +905,7 @@ static void FA_LOCAL(p_celu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t 
         fa_exp_fwd_scaled_f32_loop((const float *)x, (float *)y, n, stream, &c);
 }
 
-#define FA_DEFINE_EXP_FWD_ENTRIES(name)                                       \
+#define FA_DEFINE_PARAM_IMPL_ENTRIES(name)                                       \
     static void FA_LOCAL(p_##name##_f32_by_hand)(const void *x, void *y, ptrdiff_t n, \
                                                  const double *p)             \
     {                                                                         \
@@ -916,11 +916,11 @@ static void FA_LOCAL(p_celu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t 
     {                                                                         \
         FA_LOCAL(p_##name##_f32_by_hand_impl)(x, y, n, p, 1);                 \
     }
-FA_DEFINE_EXP_FWD_ENTRIES(elu)
-FA_DEFINE_EXP_FWD_ENTRIES(selu)
-FA_DEFINE_EXP_FWD_ENTRIES(celu)
+FA_DEFINE_PARAM_IMPL_ENTRIES(elu)
+FA_DEFINE_PARAM_IMPL_ENTRIES(selu)
+FA_DEFINE_PARAM_IMPL_ENTRIES(celu)
 
-#define FA_DEFINE_EXP_GRAD_ENTRIES(name)                                      \
+#define FA_DEFINE_GRAD_IMPL_ENTRIES(name)                                      \
     static void FA_LOCAL(g_##name##_f32_by_hand)(const void *g, const void *x, void *y, \
                                                  ptrdiff_t n, const double *p) \
     {                                                                         \
@@ -931,9 +931,9 @@ FA_DEFINE_EXP_FWD_ENTRIES(celu)
     {                                                                         \
         FA_LOCAL(g_##name##_f32_by_hand_impl)(g, x, y, n, p, 1);              \
     }
-FA_DEFINE_EXP_GRAD_ENTRIES(elu)
-FA_DEFINE_EXP_GRAD_ENTRIES(selu)
-FA_DEFINE_EXP_GRAD_ENTRIES(celu)
+FA_DEFINE_GRAD_IMPL_ENTRIES(elu)
+FA_DEFINE_GRAD_IMPL_ENTRIES(selu)
+FA_DEFINE_GRAD_IMPL_ENTRIES(celu)
 
 /* The family's signature for a hand loop fa_<name>_f32_loop of a function
  * without parameters (silu, gelu): plain and streaming entries. */
@@ -1150,6 +1150,89 @@ FA_DEFINE_MASKED_LOOP(gelu, FA_GELU_SETUP, FA_GELU_VEC)
 FA_DEFINE_MASKED_GRAD_LOOP(gelu, FA_GELU_SETUP, FA_GELU_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(gelu)
 FA_DEFINE_HAND_PARAM_ENTRIES(gelu)
+#endif
+
+/* softplus(x, beta, threshold) and its gradient in float by hand (AVX-512)
+ * where beta is a power of two in [2^-99, 2^100] (1 and 2 among them): then
+ * u = beta x is exact (save over- and underflow, harmless there), and the
+ * result is the hand softplus of u times 1/beta (exact) or g sigmoid(u),
+ * with the bounds of fastact.softplus and its gradient.  u > threshold
+ * compares against the largest float not above threshold (the same test as
+ * beta x > threshold in double).  Other betas take the generic loop. */
+#if defined(FA_SOFTPLUS_F32_BY_HAND) && defined(FA_TIMES_SIGMOID_F32_BY_HAND)
+#define FA_SOFTPLUS_BT_F32_BY_HAND 1
+#include <math.h>
+
+static int fa_beta_is_pow2(double beta)
+{
+    int e;
+    return frexp(beta, &e) == 0.5 && e >= -98 && e <= 101;
+}
+
+static float fa_float_at_or_below(double t)
+{
+    float f = (float)t;
+    return ((double)f > t) ? nextafterf(f, -INFINITY) : f;
+}
+
+struct fa_softplus_bt_consts {
+    __m512 beta, inv, thr;
+};
+
+static inline struct fa_softplus_bt_consts fa_softplus_bt_consts(const double *p)
+{
+    struct fa_softplus_bt_consts c = {_mm512_set1_ps((float)p[0]), _mm512_set1_ps((float)(1.0 / p[0])),
+                                      _mm512_set1_ps(fa_float_at_or_below(p[1]))};
+    return c;
+}
+
+#define FA_SOFTPLUS_BT_VEC(v)                                                 \
+    _mm512_mask_mov_ps(                                                       \
+        _mm512_mul_ps(fa_softplus_f32x16_any(_mm512_mul_ps((v), c->beta), P, t0, t1), c->inv), \
+        _mm512_cmp_ps_mask(_mm512_mul_ps((v), c->beta), c->thr, _CMP_GT_OQ), (v))
+static inline void fa_softplus_bt_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
+                                           const struct fa_softplus_bt_consts *c)
+FA_MASKED_LOOP_BODY(FA_SOFTPLUS_SETUP, FA_SOFTPLUS_BT_VEC, FA_LOADS_X, FA_PREFETCH_X)
+
+#define FA_SOFTPLUS_BT_GRAD_VEC(gv, xv)                                       \
+    _mm512_mask_mov_ps(                                                       \
+        fa_times_sigmoid_f32x16_any((gv), _mm512_mul_ps((xv), c->beta), P, th0, th1, tl0, tl1), \
+        _mm512_cmp_ps_mask(_mm512_mul_ps((xv), c->beta), c->thr, _CMP_GT_OQ), (gv))
+static inline void fa_softplus_bt_grad_f32_loop(const float *g, const float *x, float *y,
+                                                ptrdiff_t n, int stream,
+                                                const struct fa_softplus_bt_consts *c)
+FA_MASKED_LOOP_BODY(FA_SIGMOID_SETUP, FA_SOFTPLUS_BT_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
+
+static void FA_LOCAL(p_softplus_bt_f32)(const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(p_softplus_bt_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(g_softplus_bt_f32)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                        const double *p);
+static void FA_LOCAL(g_softplus_bt_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                           const double *p);
+
+static void FA_LOCAL(p_softplus_bt_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n,
+                                                     const double *p, int stream)
+{
+    if (!fa_beta_is_pow2(p[0])) {
+        (stream ? FA_LOCAL(p_softplus_bt_f32_nt) : FA_LOCAL(p_softplus_bt_f32))(x, y, n, p);
+        return;
+    }
+    struct fa_softplus_bt_consts c = fa_softplus_bt_consts(p);
+    fa_softplus_bt_f32_loop((const float *)x, (float *)y, n, stream, &c);
+}
+
+static void FA_LOCAL(g_softplus_bt_f32_by_hand_impl)(const void *g, const void *x, void *y,
+                                                     ptrdiff_t n, const double *p, int stream)
+{
+    if (!fa_beta_is_pow2(p[0])) {
+        (stream ? FA_LOCAL(g_softplus_bt_f32_nt) : FA_LOCAL(g_softplus_bt_f32))(g, x, y, n, p);
+        return;
+    }
+    struct fa_softplus_bt_consts c = fa_softplus_bt_consts(p);
+    fa_softplus_bt_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c);
+}
+FA_DEFINE_PARAM_IMPL_ENTRIES(softplus_bt)
+FA_DEFINE_GRAD_IMPL_ENTRIES(softplus_bt)
 #endif
 
 /* float32 softmax rows by hand (AVX-512): the generic rows' arithmetic
@@ -1524,6 +1607,13 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     FA_LOCAL(float_to_half),
     {FA_LOCAL(softmax_f32), FA_LOCAL(softmax_f64)},
     {FA_LOCAL(softmax_backward_f32), FA_LOCAL(softmax_backward_f64)},
+#ifdef FA_SOFTPLUS_BT_F32_BY_HAND
+    /* later designators replace the generic loops' entries */
+    .param[FA_P_softplus_bt][0] = FA_LOCAL(p_softplus_bt_f32_by_hand),
+    .param_nt[FA_P_softplus_bt][0] = FA_LOCAL(p_softplus_bt_f32_by_hand_nt),
+    .grad[FA_G_softplus_bt][0] = FA_LOCAL(g_softplus_bt_f32_by_hand),
+    .grad_nt[FA_G_softplus_bt][0] = FA_LOCAL(g_softplus_bt_f32_by_hand_nt),
+#endif
 #ifdef FA_GELU_F32_BY_HAND
     /* later designators replace the generic loops' entries */
     .param[FA_P_gelu][0] = FA_LOCAL(p_gelu_f32_by_hand),
