@@ -97,11 +97,12 @@ static FA_INLINE double fa_alpha_expm1_nonpos(double x, double alpha, double alp
     return FA_FMA(alpha, hi, FA_FMA(alpha_lo, hi, alpha * lo));
 }
 
-/* elu: x > 0 ? x : alpha * (e^x - 1). */
+/* elu: x > 0 ? x : alpha * (e^x - 1); x = +-0 gives x (as alpha * expm1(x)
+ * in IEEE arithmetic, and the float loops). */
 static FA_INLINE double fa_elu_f64(double x, const double *p)
 {
     double neg = fa_alpha_expm1_nonpos(x, p[0], 0.0);
-    return (x > 0.0) ? x : ((x != x) ? x : neg);
+    return (x >= 0.0) ? x : ((x != x) ? x : neg);
 }
 
 /* celu: max(0, x) + min(0, alpha * (e^(x/alpha) - 1)), alpha != 0 (checked
@@ -109,7 +110,7 @@ static FA_INLINE double fa_elu_f64(double x, const double *p)
 static FA_INLINE double fa_celu_f64(double x, const double *p)
 {
     double neg = fa_alpha_expm1_nonpos(x / p[0], p[0], 0.0);
-    return (x > 0.0) ? x : ((x != x) ? x : neg);
+    return (x >= 0.0) ? x : ((x != x) ? x : neg);
 }
 
 /* selu: scale * (x > 0 ? x : alpha * (e^x - 1)), Klambauer et al.'s
@@ -171,7 +172,7 @@ static FA_INLINE double fa_softsign_f64(double x, const double *p)
     double d_lo = (1.0 - (d - bv)) + (a - bv);
     double y = x / d;
     double r = fa_residual_f64(x, y, d) - y * d_lo;
-    y = y + r / d;
+    y = fa_with_sign_f64(y + r / d, x);     /* -0 stays -0 */
     return (a == a && a > 1e300) ? fa_with_sign_f64(1.0, x) : y;     /* inf / inf */
 }
 

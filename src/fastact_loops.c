@@ -729,6 +729,7 @@ static inline __m512 fa_exp_grad_f32x16(__m512 g, __m512 x, const struct fa_exp_
     __m512 pe = _mm512_fmadd_ps(g, c->al, _mm512_fmsub_ps(g, c->ah, p));
     __m512 neg = _mm512_scalef_ps(
         _mm512_fmadd_ps(p, thi, _mm512_fmadd_ps(pe, thi, _mm512_mul_ps(p, s))), kj);
+    neg = _mm512_or_ps(neg, _mm512_and_ps(p, _mm512_set1_ps(-0.0f)));   /* g A's sign, for 0 too */
     __m512 pos = fa_times_pair(g0, c->ph, c->pl);
     __m512 v = _mm512_mask_mov_ps(neg, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), pos);
     /* NaN x: x */
@@ -1235,6 +1236,34 @@ FA_DEFINE_PARAM_IMPL_ENTRIES(softplus_bt)
 FA_DEFINE_GRAD_IMPL_ENTRIES(softplus_bt)
 #endif
 
+/* softsign x / (1 + |x|) in float by hand (AVX-512): d = 1 + |x| as d + dl
+ * exactly (Fast2Sum on max and min), q0 = x / d rounded (vdivps), then
+ * q0 + (x - q0 (d + dl)) / d with the residual by FMA and the last division
+ * by a 14-bit reciprocal: one rounding of a value within 2^-14 ULP of the
+ * quotient, so about half an ULP; +-inf give +-1. */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_SOFTSIGN_F32_BY_HAND 1
+static inline __m512 fa_softsign_f32x16(__m512 x)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 a = _mm512_abs_ps(x);
+    __m512 big = _mm512_max_ps(a, one), small = _mm512_min_ps(a, one);
+    __m512 d = _mm512_add_ps(big, small);
+    __m512 dl = _mm512_add_ps(_mm512_sub_ps(big, d), small);
+    __m512 q0 = _mm512_div_ps(x, d);
+    __m512 r = _mm512_fnmadd_ps(q0, dl, _mm512_fnmadd_ps(q0, d, x));
+    __m512 q = _mm512_fmadd_ps(r, _mm512_rcp14_ps(d), q0);
+    __m512 sign = _mm512_and_ps(x, _mm512_set1_ps(-0.0f));
+    __mmask16 inf = _mm512_cmp_ps_mask(a, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
+    /* q has x's sign (-0 too: the residual's zeros add to +0) */
+    return _mm512_mask_mov_ps(_mm512_or_ps(q, sign), inf, _mm512_or_ps(one, sign));
+}
+#define FA_SOFTSIGN_SETUP
+#define FA_SOFTSIGN_VEC(v) fa_softsign_f32x16(v)
+FA_DEFINE_MASKED_LOOP(softsign, FA_SOFTSIGN_SETUP, FA_SOFTSIGN_VEC)
+FA_DEFINE_HAND_PARAM_ENTRIES(softsign)
+#endif
+
 /* float32 softmax rows by hand (AVX-512): the generic rows' arithmetic
  * (fa_softmax_row_f32: double, 16 lanes folded in order) with
  * fa_exp_f64x8_t16 for e^d (2^-34: 0.5 + 2^-10 ULP before the final
@@ -1607,6 +1636,11 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     FA_LOCAL(float_to_half),
     {FA_LOCAL(softmax_f32), FA_LOCAL(softmax_f64)},
     {FA_LOCAL(softmax_backward_f32), FA_LOCAL(softmax_backward_f64)},
+#ifdef FA_SOFTSIGN_F32_BY_HAND
+    /* later designators replace the generic loops' entries */
+    .param[FA_P_softsign][0] = FA_LOCAL(p_softsign_f32_by_hand),
+    .param_nt[FA_P_softsign][0] = FA_LOCAL(p_softsign_f32_by_hand_nt),
+#endif
 #ifdef FA_SOFTPLUS_BT_F32_BY_HAND
     /* later designators replace the generic loops' entries */
     .param[FA_P_softplus_bt][0] = FA_LOCAL(p_softplus_bt_f32_by_hand),

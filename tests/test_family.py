@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import fastact
+from fastact import _family
 from fastact import activations as A
 from fastact import grad as G
 from fastact import reference
@@ -350,3 +351,20 @@ def test_float32_elu_gradient_with_a_huge_alpha():
         with np.errstate(invalid="ignore", over="ignore"):
             err = ulp_error_vs(got, exact)
         assert np.nanmax(err) <= 1.0, alpha
+
+
+@pytest.mark.parametrize("kind", ["forward", "gradient"])
+def test_float32_and_float64_agree_on_the_sign_of_zero(kind):
+    """At x = +-0 (and g = +-0 for the gradients) every kernel gives the same
+    sign in float32 (on AVX-512 often a hand-written float loop, whose sums
+    of zeros would give +0) as in float64."""
+    kernels = _family.FORWARD if kind == "forward" else _family.GRAD
+    for name, ufunc in kernels.items():
+        n_params = ufunc.nin - (1 if kind == "forward" else 2)
+        params = [0.5, 2.0][:n_params]
+        for x in (0.0, -0.0):
+            for g in ((None,) if kind == "forward" else (1.0, -1.0, 0.0, -0.0)):
+                args = [x] if g is None else [g, x]
+                a = ufunc(*[np.float32(v) for v in args], *params)
+                b = ufunc(*[np.float64(v) for v in args], *params)
+                assert np.signbit(a) == np.signbit(b), (name, args, a, b)
