@@ -1264,6 +1264,69 @@ FA_DEFINE_MASKED_LOOP(softsign, FA_SOFTSIGN_SETUP, FA_SOFTSIGN_VEC)
 FA_DEFINE_HAND_PARAM_ENTRIES(softsign)
 #endif
 
+/* Two gradients in float by hand (AVX-512):
+ * - tanhshrink: g tanh(x)^2 with the hand tanh above, (g t) t rounded once:
+ *   twice the tanh's error plus half an ULP (measured 2.42).
+ * - hardswish: g (2x + 3) / 6 inside [-3, 3], g above, 0 below: 2x + 3 =
+ *   n + nl (TwoSum), g / 6 = a1 + a1e (1/6 in two floats), rounded once
+ *   from within about 2^-44 of the exact value: half an ULP save next to a
+ *   midpoint. */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_GRADS_F32_BY_HAND 1
+static inline __m512 fa_tanhshrink_grad_f32x16(__m512 g, __m512 x, const __m512 *T)
+{
+    __m512 t = fa_tanh_f32x16(x, T);
+    /* (g t) t, g t = p + pe exactly: no t^2 underflowing under a large g;
+     * g = +-inf: p t alone (pe is NaN) */
+    __m512 p = _mm512_mul_ps(g, t);
+    __mmask16 fin = _mm512_cmp_ps_mask(_mm512_abs_ps(g), _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    __m512 pe = _mm512_maskz_fmsub_ps(fin, g, t, p);
+    __m512 y = _mm512_fmadd_ps(p, t, _mm512_mul_ps(pe, t));
+    /* a zero result has g's sign (t^2 >= 0), as the plain product's */
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_EQ_OQ),
+                           _mm512_and_ps(g, _mm512_set1_ps(-0.0f)));
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+#define FA_TANHSHRINK_GRAD_VEC(gv, xv) fa_tanhshrink_grad_f32x16((gv), (xv), T)
+FA_DEFINE_MASKED_GRAD_LOOP(tanhshrink, FA_TANH_SETUP, FA_TANHSHRINK_GRAD_VEC)
+FA_DEFINE_HAND_GRAD_ENTRIES(tanhshrink)
+
+static inline __m512 fa_hardswish_grad_f32x16(__m512 g, __m512 x)
+{
+    const __m512 three = _mm512_set1_ps(3.0f);
+    __m512 a = _mm512_add_ps(x, x);
+    __m512 n = _mm512_add_ps(a, three);
+    __m512 bv = _mm512_sub_ps(n, a);
+    __m512 nl = _mm512_add_ps(_mm512_sub_ps(a, _mm512_sub_ps(n, bv)), _mm512_sub_ps(three, bv));
+    /* g / 6 = a1 + a1e (a1 = g c rounded, the rest by FMA and g cl), then
+     * a1 n + (a1e n + a1 nl): no overflow before the one rounding; g = +-inf:
+     * a1 n alone (a1e is NaN) */
+    const __m512 c = _mm512_set1_ps(0x1.555556p-3f), cl = _mm512_set1_ps(-0x1.555556p-28f);
+    __m512 ag = _mm512_abs_ps(g);
+    __mmask16 fin = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    /* |g| < 2^-100 (g / 6 would lose bits to the subnormals): g 2^40, and
+     * the result scaled back (a second rounding only where it is subnormal) */
+    __mmask16 tiny = _mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ)
+                     & _mm512_cmp_ps_mask(g, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    __m512 gs = tiny ? _mm512_mask_mul_ps(g, tiny, g, _mm512_set1_ps(0x1p40f)) : g;
+    __m512 a1 = _mm512_mul_ps(gs, c);
+    __m512 a1e = _mm512_maskz_fmadd_ps(fin, gs, cl, _mm512_fmsub_ps(gs, c, a1));
+    __m512 y = _mm512_fmadd_ps(a1, n, _mm512_fmadd_ps(a1e, n, _mm512_maskz_mul_ps(fin, a1, nl)));
+    if (tiny)
+        y = _mm512_mask_mul_ps(y, tiny, y, _mm512_set1_ps(0x1p-40f));
+    /* a zero result: the sign of g (2x + 3), as the plain product's */
+    __m512 zsign = _mm512_and_ps(_mm512_xor_ps(g, n), _mm512_set1_ps(-0.0f));
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_EQ_OQ), zsign);
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, three, _CMP_GT_OQ), g);
+    y = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-3.0f), _CMP_NLT_UQ), y);
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+#define FA_NO_SETUP
+#define FA_HARDSWISH_GRAD_VEC(gv, xv) fa_hardswish_grad_f32x16((gv), (xv))
+FA_DEFINE_MASKED_GRAD_LOOP(hardswish, FA_NO_SETUP, FA_HARDSWISH_GRAD_VEC)
+FA_DEFINE_HAND_GRAD_ENTRIES(hardswish)
+#endif
+
 /* float32 softmax rows by hand (AVX-512): the generic rows' arithmetic
  * (fa_softmax_row_f32: double, 16 lanes folded in order) with
  * fa_exp_f64x8_t16 for e^d (2^-34: 0.5 + 2^-10 ULP before the final
@@ -1636,6 +1699,13 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     FA_LOCAL(float_to_half),
     {FA_LOCAL(softmax_f32), FA_LOCAL(softmax_f64)},
     {FA_LOCAL(softmax_backward_f32), FA_LOCAL(softmax_backward_f64)},
+#ifdef FA_GRADS_F32_BY_HAND
+    /* later designators replace the generic loops' entries */
+    .grad[FA_G_tanhshrink][0] = FA_LOCAL(g_tanhshrink_f32_by_hand),
+    .grad_nt[FA_G_tanhshrink][0] = FA_LOCAL(g_tanhshrink_f32_by_hand_nt),
+    .grad[FA_G_hardswish][0] = FA_LOCAL(g_hardswish_f32_by_hand),
+    .grad_nt[FA_G_hardswish][0] = FA_LOCAL(g_hardswish_f32_by_hand_nt),
+#endif
 #ifdef FA_SOFTSIGN_F32_BY_HAND
     /* later designators replace the generic loops' entries */
     .param[FA_P_softsign][0] = FA_LOCAL(p_softsign_f32_by_hand),

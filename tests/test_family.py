@@ -115,8 +115,9 @@ ZERO_CROSSING = {"silu": -1.27846, "mish": -1.19215, "gelu": -0.75179, "gelu_tan
 # (measured 3.2 ULP at x = -1.84, just outside ZERO_CROSSING's window);
 # g * sigmoid(+-x) (softplus, log_sigmoid) is the sigmoid's parts times g,
 # rounded once (measured 1.40 ULP); gelu's g e^(-x^2/2) (M(|x|) - |x|/sqrt(2 pi))
-# cancels by up to 2.3x in its last factor (measured 3.3 ULP).
-GRAD_BOUND_F32 = {"silu": 4.0, "softplus": 2.0, "log_sigmoid": 2.0, "gelu": 4.0}
+# cancels by up to 2.3x in its last factor (measured 3.3 ULP); tanhshrink's
+# (g t) t carries the hand tanh's error twice (measured 2.46 ULP).
+GRAD_BOUND_F32 = {"silu": 4.0, "softplus": 2.0, "log_sigmoid": 2.0, "gelu": 4.0, "tanhshrink": 3.0}
 
 
 # (float64 gelu: against mpmath in test_float64_against_mpmath)
