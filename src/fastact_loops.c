@@ -1264,6 +1264,66 @@ FA_DEFINE_MASKED_LOOP(softsign, FA_SOFTSIGN_SETUP, FA_SOFTSIGN_VEC)
 FA_DEFINE_HAND_PARAM_ENTRIES(softsign)
 #endif
 
+/* tanhshrink x - tanh(x) in float by hand (AVX-512), a = |x|, x's sign:
+ * - a < 7.75: a^3 f(a), f = (a - tanh a) / a^3 from a table of 32
+ *   polynomials of degree 6 on [-1/8, 8) (tools/fit_pw_f32.py tanhshrink;
+ *   2^-30.2), a^3 = p + e (a^2 = h + hl and a h = p + pe by FMA),
+ *   p c0 + (p t P + e c0) rounded once: no cancellation left, about half
+ *   an ULP;
+ * - above: (a - 1) + 2 e / (1 + e), e = e^-2a (below 2^-22): a - 1 is
+ *   exact below 2^24, the second term (a 14-bit reciprocal and one Newton
+ *   step) tiny beside it. */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_TANHSHRINK_F32_BY_HAND 1
+#include "fastact_pw_tanhshrink_f32_table.h"
+
+static inline __m512 fa_tanhshrink_f32x16(__m512 x, const float (*T)[32],
+                                          const struct fa_exp2_tabs *tb)
+{
+    const __m512 minus0 = _mm512_set1_ps(-0.0f), one = _mm512_set1_ps(1.0f);
+    __m512 a = _mm512_abs_ps(x);
+    __mmask16 small = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_TANHSHRINK_F32_LIMIT), _CMP_LT_OQ);
+    __m512 v = _mm512_setzero_ps();
+    if ((__mmask16)~small) {
+        __m512 z = _mm512_max_ps(_mm512_mul_ps(a, _mm512_set1_ps(-2.0f)), _mm512_set1_ps(-100.0f));
+        __m512 s, kj, thi = fa_exp_parts_f32x16(z, _mm512_setzero_ps(), tb, &s, &kj);
+        __m512 e = _mm512_scalef_ps(_mm512_add_ps(thi, s), kj);
+        __m512 d = _mm512_add_ps(one, e);
+        __m512 r = _mm512_rcp14_ps(d);
+        r = _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+        __m512 w = _mm512_mul_ps(_mm512_add_ps(e, e), r);
+        v = _mm512_add_ps(_mm512_sub_ps(a, one), w);
+    }
+    if (small) {
+        T = fa_opaque_table(T);
+        __m512 am = _mm512_min_ps(a, _mm512_set1_ps(FA_PW_TANHSHRINK_F32_LIMIT));
+        __m512i idx = _mm512_castps_si512(_mm512_fmadd_ps(
+            am, _mm512_set1_ps(FA_PW_TANHSHRINK_F32_SCALE),
+            _mm512_set1_ps(FA_PW_TANHSHRINK_F32_OFFSET + 0x1.8p23f)));
+#define FA_TS_ROW(j) _mm512_permutex2var_ps(_mm512_loadu_ps(T[j]), idx, _mm512_loadu_ps(T[j] + 16))
+        __m512 t = _mm512_sub_ps(am, FA_TS_ROW(0));
+        __m512 P = FA_TS_ROW(FA_PW_TANHSHRINK_F32_ROWS - 1);
+        for (int j = FA_PW_TANHSHRINK_F32_ROWS - 2; j >= 2; j--)
+            P = _mm512_fmadd_ps(P, t, FA_TS_ROW(j));
+        __m512 c0 = FA_TS_ROW(1);
+#undef FA_TS_ROW
+        __m512 h = _mm512_mul_ps(am, am);
+        __m512 hl = _mm512_fmsub_ps(am, am, h);
+        __m512 p = _mm512_mul_ps(am, h);
+        __m512 e = _mm512_fmadd_ps(am, hl, _mm512_fmsub_ps(am, h, p));
+        __m512 y = _mm512_fmadd_ps(p, c0, _mm512_fmadd_ps(p, _mm512_mul_ps(t, P), _mm512_mul_ps(e, c0)));
+        v = _mm512_mask_mov_ps(v, small, y);
+    }
+    return _mm512_or_ps(v, _mm512_and_ps(x, minus0));      /* NaN stays NaN */
+}
+#define FA_TANHSHRINK_SETUP                                                   \
+    const float (*T)[32] = fa_pw_tanhshrink_f_f32_table;                      \
+    const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();
+#define FA_TANHSHRINK_VEC(v) fa_tanhshrink_f32x16((v), T, &tabs)
+FA_DEFINE_MASKED_LOOP(tanhshrink, FA_TANHSHRINK_SETUP, FA_TANHSHRINK_VEC)
+FA_DEFINE_HAND_PARAM_ENTRIES(tanhshrink)
+#endif
+
 /* Two gradients in float by hand (AVX-512):
  * - tanhshrink: g tanh(x)^2 with the hand tanh above, (g t) t rounded once:
  *   twice the tanh's error plus half an ULP (measured 2.42).
@@ -1699,6 +1759,11 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
     FA_LOCAL(float_to_half),
     {FA_LOCAL(softmax_f32), FA_LOCAL(softmax_f64)},
     {FA_LOCAL(softmax_backward_f32), FA_LOCAL(softmax_backward_f64)},
+#ifdef FA_TANHSHRINK_F32_BY_HAND
+    /* later designators replace the generic loops' entries */
+    .param[FA_P_tanhshrink][0] = FA_LOCAL(p_tanhshrink_f32_by_hand),
+    .param_nt[FA_P_tanhshrink][0] = FA_LOCAL(p_tanhshrink_f32_by_hand_nt),
+#endif
 #ifdef FA_GRADS_F32_BY_HAND
     /* later designators replace the generic loops' entries */
     .grad[FA_G_tanhshrink][0] = FA_LOCAL(g_tanhshrink_f32_by_hand),

