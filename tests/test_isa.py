@@ -212,12 +212,15 @@ def test_family_and_gradients_agree_across_isas(per_isa_results, dtype):
                            "family-elu-float32", "family-selu-float32", "family-celu-float32",
                            "family-softplus_bt-float32", "grad-softplus_bt-float32",
                            "family-softsign-float32", "grad-tanhshrink-float32",
-                           "grad-hardswish-float32", "family-tanhshrink-float32")
+                           "grad-hardswish-float32", "family-tanhshrink-float32",
+                           "grad-gelu_tanh-float32")
         if "avx2" in results and "avx512" in results and not by_hand:
             np.testing.assert_array_equal(results["avx2"][name], results["avx512"][name], err_msg=name)
-        if name in ("grad-silu-float32", "grad-gelu-float32"):
-            # within 4 + 1 ULP of each other, or near the derivative's zero
-            # within a few units of the terms' size (tests/test_family.py)
+        # gradients with a zero inside, written by hand on AVX-512: within
+        # their bound + 1 ULP of each other (tests/test_family.py), or near
+        # the derivative's zero within a few units of the terms' size
+        near_zero = {"grad-silu-float32": 5, "grad-gelu-float32": 5, "grad-gelu_tanh-float32": 9}
+        if name in near_zero:
             x = inputs[key].astype(np.float64)
             g = inputs[key][::-1].astype(np.float64)
             g[~np.isfinite(g)] = 1.0
@@ -226,7 +229,7 @@ def test_family_and_gradients_agree_across_isas(per_isa_results, dtype):
                 b = results[isas[0]][name].astype(np.float64)
                 eps = np.finfo(np.float32).eps
                 with np.errstate(invalid="ignore", over="ignore"):
-                    tol = 5 * eps * np.abs(b) + 8 * eps * np.abs(g) * (1 + np.abs(x)) + 1e-44
+                    tol = near_zero[name] * eps * np.abs(b) + 8 * eps * np.abs(g) * (1 + np.abs(x)) + 1e-44
                     ok = (np.abs(a - b) <= tol) | (np.isnan(a) & np.isnan(b)) | (a == b)
                 assert ok.all(), (isa, x[~ok][:5], a[~ok][:5], b[~ok][:5])
             continue
