@@ -465,18 +465,25 @@ def run_family(n=1_000_000, dtype="float32", n_threads=None, functions=None, pro
 def format_family(result):
     lines = ["family, %d thread(s), Melem/s (fastact with out=, PyTorch allocating); "
              "'x' columns: fastact / PyTorch" % result["threads"],
-             "%18s %8s %10s %9s %10s %10s %8s %11s %11s %8s" % (
+             "%18s %8s %10s %9s %10s %10s %8s %11s %11s %8s %8s %8s" % (
                  "function", "dtype", "n", "fwd", "torch fwd", "numpy fwd", "fwd x", "bwd",
-                 "torch bwd", "bwd x")]
+                 "torch bwd", "bwd x", "fwd bw", "bwd bw")]
     for r in result["rows"]:
         n = r["n"]
         rate = lambda k: n / r[k] / 1e6 if k in r else None  # noqa: E731
         cell = lambda v: "%.0f" % v if v else "-"  # noqa: E731
         f, tf, nf = rate("fastact_forward_s"), rate("torch_forward_s"), rate("numpy_forward_s")
         b, tb = rate("fastact_backward_s"), rate("torch_backward_s")
-        lines.append("%18s %8s %10.0e %9s %10s %10s %8s %11s %11s %8s" % (
+        # bytes moved per second against fastact's copy of x (read + write):
+        # the forward moves as many, the backward 3/2 as many (g, x, out)
+        fbw, bbw = r["copy_s"] / r["fastact_forward_s"], 1.5 * r["copy_s"] / r["fastact_backward_s"]
+        lines.append("%18s %8s %10.0e %9s %10s %10s %8s %11s %11s %8s %7.0f%% %7.0f%%" % (
             r["function"], r["dtype"], n, cell(f), cell(tf), cell(nf),
-            "%.2fx" % (f / tf) if tf else "-", cell(b), cell(tb), "%.2fx" % (b / tb) if tb else "-"))
+            "%.2fx" % (f / tf) if tf else "-", cell(b), cell(tb), "%.2fx" % (b / tb) if tb else "-",
+            100 * fbw, 100 * bbw))
+    lines.append("'bw' columns: bytes moved per second as a share of fastact's copy of x "
+                 "(%.0f Melem/s)" % (result["rows"][0]["n"] / result["rows"][0]["copy_s"] / 1e6
+                                     if result["rows"] else 0))
     for note in result["notes"]:
         lines.append("note: " + note)
     return "\n".join(lines)
