@@ -19,6 +19,8 @@ ULP_BOUND = {
     # the family's silu (tests/test_family.py holds its other bounds); float32
     # by hand on AVX-512, the double function rounded once elsewhere
     ("silu", np.float32): 1.5, ("silu", np.float64): 2.0,
+    # the exact gelu: by hand on AVX-512 in float (1.4755 over all 2^32 inputs)
+    ("gelu", np.float32): 1.5, ("gelu", np.float64): 4.0,
 }
 
 
