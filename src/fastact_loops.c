@@ -6,6 +6,14 @@
  * `#pragma omp simd` (built with -fopenmp-simd, no OpenMP runtime needed)
  * lets the compiler vectorize the scalar math of fastact_math.h; the
  * remainder of n runs the same operations as scalars.
+ *
+ * On AVX-512 many float32 kernels are written by hand below (the later
+ * designators of fa_family_<isa> at the end list them): in float, with
+ * exact FMA products, one shared table exponential (fa_exp_parts_f32x16)
+ * and 32-entry vpermt2ps tables, because on the CPUs we measure 512-bit
+ * floating-point work issues on one port while permutes use another, and
+ * the double functions pay two conversions per 8 lanes.  Each states its
+ * error; tests/test_family.py and tests/test_isa.py hold them to it.
  */
 #include "fastact_loops.h"
 #include "fastact_math.h"
@@ -736,16 +744,16 @@ static inline __m512 fa_exp_grad_f32x16(__m512 g, __m512 x, const struct fa_exp_
     return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
-#define FA_EXP_GRAD_SETUP const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();
+#define FA_EXP2_TABS_SETUP const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();
 #define FA_EXP_GRAD_VEC(gv, xv) fa_exp_grad_f32x16((gv), (xv), c, &tabs, 0)
 #define FA_EXP_GRAD_SCALED_VEC(gv, xv) fa_exp_grad_f32x16((gv), (xv), c, &tabs, 1)
 static inline void fa_exp_grad_f32_loop(const float *g, const float *x, float *y, ptrdiff_t n,
                                         int stream, const struct fa_exp_grad_consts *c)
-FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_EXP_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
+FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_EXP_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
 static inline void fa_exp_grad_scaled_f32_loop(const float *g, const float *x, float *y,
                                                ptrdiff_t n, int stream,
                                                const struct fa_exp_grad_consts *c)
-FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_EXP_GRAD_SCALED_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
+FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_EXP_GRAD_SCALED_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
 
 /* elu, selu and celu forward by hand, in float: x >= 0: P x (the sign of -0
  * kept); x < 0: A (e^u - 1), u = x s (s = 1 or 1/alpha), two ways:
@@ -803,10 +811,10 @@ static inline __m512 fa_exp_fwd_f32x16(__m512 x, const struct fa_exp_grad_consts
 #define FA_EXP_FWD_SCALED_VEC(v) fa_exp_fwd_f32x16((v), c, &tabs, 1)
 static inline void fa_exp_fwd_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
                                        const struct fa_exp_grad_consts *c)
-FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_EXP_FWD_VEC, FA_LOADS_X, FA_PREFETCH_X)
+FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_EXP_FWD_VEC, FA_LOADS_X, FA_PREFETCH_X)
 static inline void fa_exp_fwd_scaled_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
                                               const struct fa_exp_grad_consts *c)
-FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_EXP_FWD_SCALED_VEC, FA_LOADS_X, FA_PREFETCH_X)
+FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_EXP_FWD_SCALED_VEC, FA_LOADS_X, FA_PREFETCH_X)
 
 /* v as two floats, hi + lo */
 static inline __m512 fa_split_hi(double v) { return _mm512_set1_ps((float)v); }
@@ -1233,7 +1241,7 @@ static inline __m512 fa_g_sigmoid_f32x16(__m512 g, __m512 u, const struct fa_exp
 static inline void fa_softplus_bt_grad_f32_loop(const float *g, const float *x, float *y,
                                                 ptrdiff_t n, int stream,
                                                 const struct fa_softplus_bt_consts *c)
-FA_MASKED_LOOP_BODY(FA_EXP_GRAD_SETUP, FA_SOFTPLUS_BT_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
+FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_SOFTPLUS_BT_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
 
 static void FA_LOCAL(p_softplus_bt_f32)(const void *x, void *y, ptrdiff_t n, const double *p);
 static void FA_LOCAL(p_softplus_bt_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p);
@@ -1422,7 +1430,7 @@ static inline __m512 fa_gelu_tanh_grad_f32x16(__m512 g, __m512 x, const struct f
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 #define FA_GELU_TANH_GRAD_VEC(gv, xv) fa_gelu_tanh_grad_f32x16((gv), (xv), &tabs)
-FA_DEFINE_MASKED_GRAD_LOOP(gelu_tanh, FA_EXP_GRAD_SETUP, FA_GELU_TANH_GRAD_VEC)
+FA_DEFINE_MASKED_GRAD_LOOP(gelu_tanh, FA_EXP2_TABS_SETUP, FA_GELU_TANH_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(gelu_tanh)
 #endif
 
