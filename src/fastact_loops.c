@@ -21,6 +21,7 @@
 
 #include "fastact_isa.h"
 
+#include <math.h>
 #include <stdint.h>
 #if defined(__SSE2__) || defined(_M_X64)
 #include <immintrin.h>
@@ -646,7 +647,7 @@ FA_DEFINE_HAND_GRAD_ENTRIES(silu)
  * from the 32-entry tables, the reduction by (k + j/32) ln2 with ln2 in
  * three parts, the first of 10 bits (k ln2's first part exact for every k
  * down there), e^r - 1 a cubic on |r| <= ln2/64 (2^-30), s = thi (e^r - 1)
- * + tlo: thi + s is e^(z + zl) / 2^k to about 2^-30. */
+ * + tlo: thi + s is e^(z + zl) / 2^k to about 2^-30.  zl may be NULL. */
 struct fa_exp2_tabs {
     __m512 th0, th1, tl0, tl1;
 };
@@ -661,7 +662,7 @@ static inline struct fa_exp2_tabs fa_exp2_tabs_load(void)
     return t;
 }
 
-static inline __m512 fa_exp_parts_f32x16(__m512 z, __m512 zl, const struct fa_exp2_tabs *t,
+static inline __m512 fa_exp_parts_f32x16(__m512 z, const __m512 *zl, const struct fa_exp2_tabs *t,
                                          __m512 *s, __m512 *kj)
 {
     const __m512 shifter = _mm512_set1_ps(0x1.8p18f);       /* ulp 1/32 */
@@ -670,7 +671,8 @@ static inline __m512 fa_exp_parts_f32x16(__m512 z, __m512 zl, const struct fa_ex
     __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.628p-1f), z);          /* exact */
     r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.90bfbep-11f), r);
     r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0x1.1cf79ap-36f), r);
-    r = _mm512_add_ps(r, zl);
+    if (zl)                                     /* a constant at each call */
+        r = _mm512_add_ps(r, *zl);
     __m512 e = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(1.0f / 6.0f), r, _mm512_set1_ps(0.5f)),
                                _mm512_mul_ps(r, r), r);
     __m512i j = _mm512_castps_si512(kf);
@@ -701,13 +703,14 @@ static inline __m512 fa_times_pair(__m512 v, __m512 h, __m512 l)
 
 struct fa_exp_grad_consts {
     __m512 ph, pl, ah, al, ih, il, ash, asl;       /* P, A, s (1 or 1/alpha), A s */
+    int p_one, a_exact, p_lo_pos;   /* P == 1, A a float (al == 0), ph, pl > 0 */
 };
 
 static inline __m512 fa_exp_grad_f32x16(__m512 g, __m512 x, const struct fa_exp_grad_consts *c,
                                         const struct fa_exp2_tabs *t, int scaled)
 {
     __m512 g0 = g;
-    __m512 z, zl = _mm512_setzero_ps();
+    __m512 z, zl = _mm512_setzero_ps();         /* only where scaled */
     if (scaled) {
         __m512 u = _mm512_mul_ps(x, c->ih);
         zl = _mm512_fmadd_ps(x, c->il, _mm512_fmsub_ps(x, c->ih, u));
@@ -718,7 +721,7 @@ static inline __m512 fa_exp_grad_f32x16(__m512 g, __m512 x, const struct fa_exp_
         z = x;
     }
     z = _mm512_max_ps(_mm512_set1_ps(-300.0f), _mm512_min_ps(z, _mm512_setzero_ps()));
-    __m512 s, kj, thi = fa_exp_parts_f32x16(z, zl, t, &s, &kj);
+    __m512 s, kj, thi = fa_exp_parts_f32x16(z, scaled ? &zl : NULL, t, &s, &kj);
     __m512 p = _mm512_mul_ps(g, c->ah);
     __m512 ap = _mm512_abs_ps(p);
     __mmask16 big = _mm512_cmp_ps_mask(ap, _mm512_set1_ps(0x1p125f), _CMP_GE_OQ);
@@ -775,10 +778,15 @@ static inline __m512 fa_exp_fwd_f32x16(__m512 x, const struct fa_exp_grad_consts
     }
     __mmask16 neg_lanes = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
     __mmask16 small = _mm512_mask_cmp_ps_mask(neg_lanes, u, _mm512_set1_ps(-0.0625f), _CMP_GT_OQ);
-    __m512 v = fa_times_pair(x, c->ph, c->pl);
+    /* P x: x itself for P = 1; with P's low part of the sign of its high
+     * part (fa_exp_grad_consts rounds it so) x ph and x pl never make
+     * inf - inf, so the product needs no guard */
+    __m512 v = c->p_one ? x
+             : c->p_lo_pos ? _mm512_fmadd_ps(x, c->ph, _mm512_mul_ps(x, c->pl))
+                           : fa_times_pair(x, c->ph, c->pl);
     if (neg_lanes & ~small) {
         __m512 z = _mm512_max_ps(_mm512_set1_ps(-300.0f), _mm512_min_ps(u, _mm512_setzero_ps()));
-        __m512 s, kj, thi = fa_exp_parts_f32x16(z, zl, t, &s, &kj);
+        __m512 s, kj, thi = fa_exp_parts_f32x16(z, scaled ? &zl : NULL, t, &s, &kj);
         /* e^u - 1 = b - d - de: d = 1 - 2^k thi and its rounding error de
          * (Fast2Sum: 1 >= 2^k thi for k <= -1; k = 0 only for thi = 1) */
         const __m512 one = _mm512_set1_ps(1.0f);
@@ -786,7 +794,8 @@ static inline __m512 fa_exp_fwd_f32x16(__m512 x, const struct fa_exp_grad_consts
         __m512 d = _mm512_sub_ps(one, ts);
         __m512 de = _mm512_sub_ps(_mm512_sub_ps(one, d), ts);
         __m512 b = _mm512_sub_ps(_mm512_scalef_ps(s, kj), de);
-        __m512 w = _mm512_fmsub_ps(c->ah, b, _mm512_mul_ps(c->al, _mm512_sub_ps(d, b)));
+        __m512 w = c->a_exact ? _mm512_mul_ps(c->ah, b)
+                              : _mm512_fmsub_ps(c->ah, b, _mm512_mul_ps(c->al, _mm512_sub_ps(d, b)));
         w = _mm512_fnmadd_ps(c->ah, d, w);
         v = _mm512_mask_mov_ps(v, neg_lanes & ~small, w);
     }
@@ -825,7 +834,16 @@ static inline struct fa_exp_grad_consts fa_exp_grad_consts(double P, double A, d
 {
     struct fa_exp_grad_consts c = {fa_split_hi(P), fa_split_lo(P), fa_split_hi(A), fa_split_lo(A),
                                    fa_split_hi(inv), fa_split_lo(inv), fa_split_hi(As),
-                                   fa_split_lo(As)};
+                                   fa_split_lo(As), P == 1.0, (double)(float)A == A, 0};
+    /* P > 0 not a float (selu's scale): ph rounded down, so pl > 0 */
+    float ph = (float)P;
+    if ((double)ph > P)
+        ph = nextafterf(ph, 0.0f);
+    if (P > 0 && (double)ph < P && (float)(P - (double)ph) > 0) {
+        c.ph = _mm512_set1_ps(ph);
+        c.pl = _mm512_set1_ps((float)(P - (double)ph));
+        c.p_lo_pos = 1;
+    }
     return c;
 }
 
@@ -1091,8 +1109,8 @@ static inline struct fa_gelu_parts fa_gelu_f32x16_parts(__m512 a, __m512 am, con
     __m512 h = _mm512_mul_ps(a, a);
     __m512 hl = _mm512_fmsub_ps(a, a, h);
     const __m512 minus_half = _mm512_set1_ps(-0.5f);
-    q.thi = fa_exp_parts_f32x16(_mm512_mul_ps(h, minus_half), _mm512_mul_ps(hl, minus_half), t,
-                                &q.s, &q.kj);
+    __m512 zl = _mm512_mul_ps(hl, minus_half);
+    q.thi = fa_exp_parts_f32x16(_mm512_mul_ps(h, minus_half), &zl, t, &q.s, &q.kj);
     return q;
 }
 
@@ -1170,7 +1188,6 @@ FA_DEFINE_HAND_PARAM_ENTRIES(gelu)
  * beta x > threshold in double).  Other betas take the generic loop. */
 #if defined(FA_SOFTPLUS_F32_BY_HAND) && defined(FA_TIMES_SIGMOID_F32_BY_HAND)
 #define FA_SOFTPLUS_BT_F32_BY_HAND 1
-#include <math.h>
 
 static int fa_beta_is_pow2(double beta)
 {
@@ -1213,7 +1230,7 @@ static inline __m512 fa_g_sigmoid_f32x16(__m512 g, __m512 u, const struct fa_exp
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     __m512 z = _mm512_max_ps(_mm512_set1_ps(-300.0f), _mm512_or_ps(u, _mm512_set1_ps(-0.0f)));
-    __m512 sx, kj, thi = fa_exp_parts_f32x16(z, _mm512_setzero_ps(), tb, &sx, &kj);
+    __m512 sx, kj, thi = fa_exp_parts_f32x16(z, NULL, tb, &sx, &kj);
     __m512 e = _mm512_scalef_ps(_mm512_add_ps(thi, sx), kj);
     /* q = 1 / (d + dl), 1 + e = d + dl exactly (Fast2Sum, e <= 1), the
      * Newton step in its residual form (half an ULP) */
@@ -1325,7 +1342,7 @@ static inline __m512 fa_tanhshrink_f32x16(__m512 x, const float (*T)[32],
     __m512 v = _mm512_setzero_ps();
     if ((__mmask16)~small) {
         __m512 z = _mm512_max_ps(_mm512_mul_ps(a, _mm512_set1_ps(-2.0f)), _mm512_set1_ps(-100.0f));
-        __m512 s, kj, thi = fa_exp_parts_f32x16(z, _mm512_setzero_ps(), tb, &s, &kj);
+        __m512 s, kj, thi = fa_exp_parts_f32x16(z, NULL, tb, &s, &kj);
         __m512 e = _mm512_scalef_ps(_mm512_add_ps(thi, s), kj);
         __m512 d = _mm512_add_ps(one, e);
         __m512 r = _mm512_rcp14_ps(d);
@@ -1396,7 +1413,7 @@ static inline __m512 fa_gelu_tanh_grad_f32x16(__m512 g, __m512 x, const struct f
     __m512 z = _mm512_max_ps(_mm512_set1_ps(-300.0f), _mm512_or_ps(v, _mm512_set1_ps(-0.0f)));
     __m512 zl = _mm512_mask_sub_ps(vl, pos, _mm512_setzero_ps(), vl);
     zl = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(z, _mm512_set1_ps(-300.0f), _CMP_GT_OQ), zl);
-    __m512 sx, kj, thi = fa_exp_parts_f32x16(z, zl, tb, &sx, &kj);
+    __m512 sx, kj, thi = fa_exp_parts_f32x16(z, &zl, tb, &sx, &kj);
     __m512 ep = _mm512_add_ps(thi, sx);                        /* e = 2^kj ep */
     __m512 e = _mm512_scalef_ps(ep, kj);
     /* q = 1 / (1 + e), 1 + e = d + dl exactly (Fast2Sum, e <= 1): its
