@@ -125,7 +125,7 @@ static FA_INLINE double fa_selu_f64(double x, const double *p)
     (void)p;
     double neg = fa_alpha_expm1_nonpos(x, FA_SELU_SA_HI, FA_SELU_SA_LO);
     double pos = FA_FMA(FA_SELU_SCALE_HI, x, FA_SELU_SCALE_LO * x);
-    return (x > 0.0) ? pos : ((x != x) ? x : neg);
+    return (x >= 0.0) ? pos : ((x != x) ? x : neg);       /* -0 gives -0 */
 }
 
 /* silu (swish): x * sigmoid(x); tiny for very negative x, never NaN for
