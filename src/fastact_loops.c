@@ -1340,7 +1340,7 @@ static inline __m512 fa_tanhshrink_f32x16(__m512 x, const float (*T)[32],
     __m512 a = _mm512_abs_ps(x);
     __mmask16 small = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_TANHSHRINK_F32_LIMIT), _CMP_LT_OQ);
     __m512 v = _mm512_setzero_ps();
-    if ((__mmask16)~small) {
+    if (small != (__mmask16)0xFFFF) {
         __m512 z = _mm512_max_ps(_mm512_mul_ps(a, _mm512_set1_ps(-2.0f)), _mm512_set1_ps(-100.0f));
         __m512 s, kj, thi = fa_exp_parts_f32x16(z, NULL, tb, &s, &kj);
         __m512 e = _mm512_scalef_ps(_mm512_add_ps(thi, s), kj);
@@ -1427,7 +1427,7 @@ static inline __m512 fa_gelu_tanh_grad_f32x16(__m512 g, __m512 x, const struct f
     __m512 dvq = _mm512_mul_ps(dv, q);
     /* v >= 0: q (1 + x v' q e) */
     __m512 y = _mm512_mul_ps(g, _mm512_mul_ps(q, _mm512_fmadd_ps(x, _mm512_mul_ps(dvq, e), one)));
-    if ((__mmask16)~pos) {
+    if (pos != (__mmask16)0xFFFF) {
         /* v < 0: 2^kj ep q (1 + x v' q), 1 + x (v' q) rounded once where it
          * cancels towards the derivative's zero; the 2^kj applied in two
          * steps after g (2^max(kj, -100) first): no underflow before g, no
