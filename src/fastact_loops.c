@@ -1524,15 +1524,14 @@ FA_DEFINE_MASKED_GRAD_LOOP(hardswish, FA_NO_SETUP, FA_HARDSWISH_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(hardswish)
 #endif
 
-/* float32 softmax rows by hand (AVX-512): the generic rows' arithmetic
- * (fa_softmax_row_f32: double, 16 lanes folded in order) with
- * fa_exp_f64x8_t16 for e^d (2^-34: 0.5 + 2^-10 ULP before the final
- * rounding) and masked tails.  Floats are widened straight from memory
- * (vcvtps2pd ymm loads, no lane extracts: the conversions share port 5
- * with the table's permute) and narrowed into two 8-float stores.
- * softmax keeps e^d in the scratch row and needs no count of the max's 1s
- * (its sum has nothing to cancel); log_softmax sums the e^d with d < 0
- * apart from the 1s, for log1p(count - 1 + rest). */
+/* float32 softmax and log_softmax rows by hand (AVX-512).  softmax in
+ * float: fa_softmax_rows_f32_exp below.  log_softmax: the generic rows'
+ * arithmetic (fa_softmax_row_f32: double, 16 lanes folded in order) with
+ * fa_exp_f64x8_t16 for e^d (2^-34) and masked tails; floats widened
+ * straight from memory (vcvtps2pd ymm loads, no lane extracts: the
+ * conversions share port 5 with the table's permute) and narrowed into two
+ * 8-float stores; the e^d with d < 0 summed apart from the max's 1s, for
+ * log1p(count - 1 + rest). */
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #define FA_SOFTMAX_F32_BY_HAND 1
 
@@ -1569,11 +1568,169 @@ static inline double fa_fold16(__m512d lo, __m512d hi)
         BODY                                                                  \
     }
 
+/* softmax rows in float (AVX-512).  d = x - m exactly as s + err (Fast2Sum,
+ * the operand of larger magnitude first); e^d = 2^k (thi + sv) from the
+ * 32-entry table (thi exact, sv = thi (e^r - 1) + tlo; r by two FMAs with
+ * ln2 in two floats: the first product need not be exact, the FMA rounds
+ * only the small difference).  thi 2^k goes to y and sv 2^k to the scratch
+ * row, both times 2^40 (the tables are scaled) so that neither is
+ * subnormal for d >= -110; the sum of the thi 2^k is exact by Fast2Sum, each
+ * lane started at 2^41 (above any term), its errors and the sv 2^k summed
+ * apart.  The last pass forms (T + S) (ih + il), 1 / sum in two floats,
+ * rounded once; results below 2^-100 (where its small products could be
+ * subnormal) are formed in double.  A NaN anywhere, or an infinite max,
+ * makes the sum NaN: the row is NaN.
+ *
+ * The first pass finds the min as well as the max: where every d is above
+ * -104 and one order of the Fast2Sum serves every element (m <= 0: x first;
+ * m > 0 and min above -2^(exponent of m + 1): -m first), the row runs
+ * without the clamp and the per-lane order (FA_SM_ANY). */
+enum { FA_SM_ANY, FA_SM_M_FIRST, FA_SM_X_FIRST };
+
+struct fa_sm_consts {
+    __m512 nm, am, floor_d, shifter, th0, th1, tl0, tl1;
+};
+
+static FA_INLINE void fa_softmax_e16(const struct fa_sm_consts *c, int mode, __m512 v, __mmask16 k,
+                                     float *y, float *svr, __m512 *S, __m512 *C)
+{
+    __m512 a, b, s, err;
+    __mmask16 kv = k;                       /* the lanes with a value, 0 in the others */
+    if (mode == FA_SM_ANY) {
+        __mmask16 vbig = _mm512_cmp_ps_mask(_mm512_abs_ps(v), c->am, _CMP_GE_OQ);
+        a = _mm512_mask_blend_ps(vbig, c->nm, v);
+        b = _mm512_mask_blend_ps(vbig, v, c->nm);
+    } else {
+        a = (mode == FA_SM_M_FIRST) ? c->nm : v;
+        b = (mode == FA_SM_M_FIRST) ? v : c->nm;
+    }
+    s = _mm512_add_ps(a, b);
+    err = _mm512_sub_ps(b, _mm512_sub_ps(s, a));
+    if (mode == FA_SM_ANY) {
+        /* below -110 (-inf included): clamped for the arithmetic, and 0
+         * (e^-110 / sum rounds to 0 anyway); NaN stays */
+        kv = (__mmask16)(k & ~_mm512_cmp_ps_mask(s, c->floor_d, _CMP_LT_OQ));
+        s = _mm512_max_ps(c->floor_d, s);
+    }
+    __m512 kf = _mm512_fmadd_ps(s, _mm512_set1_ps(0x1.715476p+0f), c->shifter);
+    __m512 kj = _mm512_sub_ps(kf, c->shifter);
+    /* r = (s - kj ln2) + err, the small parts (kj times ln2's second word,
+     * err) added first, so r is rounded once after the first FMA */
+    __m512 r = _mm512_add_ps(_mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.62e43p-1f), s),
+                             _mm512_fnmadd_ps(kj, _mm512_set1_ps(-0x1.05c61p-29f), err));
+    __m512 q = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(1.0f / 6.0f), r, _mm512_set1_ps(0.5f)),
+                               _mm512_mul_ps(r, r), r);
+    __m512i j = _mm512_castps_si512(kf);
+    __m512 thi = _mm512_permutex2var_ps(c->th0, j, c->th1);
+    __m512 sv = _mm512_fmadd_ps(thi, q, _mm512_permutex2var_ps(c->tl0, j, c->tl1));
+    __m512 T = _mm512_maskz_scalef_ps(kv, thi, kj);
+    sv = _mm512_maskz_scalef_ps(kv, sv, kj);
+    _mm512_mask_storeu_ps(y, k, T);
+    _mm512_mask_storeu_ps(svr, k, sv);
+    __m512 S1 = _mm512_add_ps(*S, T);
+    *C = _mm512_add_ps(_mm512_add_ps(*C, _mm512_add_ps(_mm512_sub_ps(*S, S1), T)), sv);
+    *S = S1;
+}
+
+/* (a + b) c in double, rounded once to float */
+static inline __m512 fa_times_sum_f64(__m512 a, __m512 b, __m512d c)
+{
+    __m512d lo = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(a)),
+                                             _mm512_cvtps_pd(_mm512_castps512_ps256(b))), c);
+    __m512d hi = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1)),
+                                             _mm512_cvtps_pd(_mm512_extractf32x8_ps(b, 1))), c);
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+}
+
+static FA_INLINE void fa_softmax_scale16(float *y, const float *svr, __mmask16 k, __m512 ih, __m512 il,
+                                         __m512d invd)
+{
+    __m512 T = _mm512_maskz_loadu_ps(k, y), sv = _mm512_maskz_loadu_ps(k, svr);
+    __m512 v = _mm512_fmadd_ps(T, ih, _mm512_fmadd_ps(T, il, _mm512_mul_ps(sv, ih)));
+    __mmask16 tiny = _mm512_cmp_ps_mask(v, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
+    if (tiny)
+        v = _mm512_mask_mov_ps(v, tiny, fa_times_sum_f64(T, sv, invd));
+    _mm512_mask_storeu_ps(y, k, v);
+}
+
+/* the row in steps of 16, the last one masked */
+#define FA_SM_FOR(i, n, STEP)                                                 \
+    do {                                                                      \
+        ptrdiff_t i = 0;                                                      \
+        for (; i + 16 <= (n); i += 16) {                                      \
+            const __mmask16 k_ = (__mmask16)0xFFFF;                           \
+            STEP                                                              \
+        }                                                                     \
+        if (i < (n)) {                                                        \
+            const __mmask16 k_ = fa_mask16((n) - i);                          \
+            STEP                                                              \
+        }                                                                     \
+    } while (0)
+
+static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float *svr)
+{
+    __m512 mx = _mm512_set1_ps(-INFINITY), mn = _mm512_set1_ps(INFINITY);
+    FA_SM_FOR(i, n,
+        __m512 v = _mm512_maskz_loadu_ps(k_, x + i);
+        mx = _mm512_mask_max_ps(mx, k_, v, mx);
+        mn = _mm512_mask_min_ps(mn, k_, v, mn);
+    );
+    const float mf = _mm512_reduce_max_ps(mx), lo = _mm512_reduce_min_ps(mn);
+    const __m512 big = _mm512_set1_ps(0x1p40f);
+    const struct fa_sm_consts c = {
+        _mm512_set1_ps(-mf), _mm512_set1_ps(fabsf(mf)), _mm512_set1_ps(-110.0f),
+        _mm512_set1_ps(0x1.8p18f),
+        _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[0])),
+        _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[0] + 16)),
+        _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[1])),
+        _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[1] + 16)),
+    };
+    int mode = FA_SM_ANY;
+    if (lo - mf >= -104.0f) {               /* false for NaN and infinities */
+        int e;
+        (void)frexpf(mf, &e);               /* 2^(e-1) <= |m| < 2^e */
+        if (mf <= 0.0f)
+            mode = FA_SM_X_FIRST;
+        else if (lo > -ldexpf(1.0f, e))
+            mode = FA_SM_M_FIRST;
+    }
+    __m512 S = _mm512_set1_ps(0x1p41f), C = _mm512_setzero_ps();
+    if (mode == FA_SM_M_FIRST)
+        FA_SM_FOR(i, n, fa_softmax_e16(&c, FA_SM_M_FIRST, _mm512_maskz_loadu_ps(k_, x + i), k_,
+                                       y + i, svr + i, &S, &C););
+    else if (mode == FA_SM_X_FIRST)
+        FA_SM_FOR(i, n, fa_softmax_e16(&c, FA_SM_X_FIRST, _mm512_maskz_loadu_ps(k_, x + i), k_,
+                                       y + i, svr + i, &S, &C););
+    else
+        FA_SM_FOR(i, n, fa_softmax_e16(&c, FA_SM_ANY, _mm512_maskz_loadu_ps(k_, x + i), k_,
+                                       y + i, svr + i, &S, &C););
+    float sl[16], cl[16];
+    _mm512_storeu_ps(sl, S);
+    _mm512_storeu_ps(cl, C);
+    double total = 0.0;
+    for (int l = 0; l < 16; l++)
+        total += ((double)sl[l] - 0x1p41) + (double)cl[l];
+    if (!(total == total) || !(fabsf(mf) < INFINITY)) {  /* NaN in the row, or an infinite max */
+        for (ptrdiff_t i = 0; i < n; i++)
+            y[i] = NAN;
+        return;
+    }
+    const double inv = 1.0 / total;
+    const float ihf = (float)inv;
+    const __m512 ih = _mm512_set1_ps(ihf), il = _mm512_set1_ps((float)(inv - (double)ihf));
+    const __m512d invd = _mm512_set1_pd(inv);
+    FA_SM_FOR(i, n, fa_softmax_scale16(y + i, svr + i, k_, ih, il, invd););
+}
+
 static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n, int log_out,
                                           double *e)
 {
     const float *x = (const float *)xv;
     float *y = (float *)yv;
+    if (!log_out) {
+        fa_softmax_rows_f32_exp(x, y, n, (float *)(void *)e);
+        return;
+    }
     __m512 mv = _mm512_set1_ps(-INFINITY);
     __mmask16 nan = 0;
     for (ptrdiff_t i = 0; i < n; i += 16) {
@@ -1592,45 +1749,29 @@ static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n,
     const __m512d t1 = _mm512_loadu_pd(fa_exp2_f64_table16 + 8);
     const __m512d m = _mm512_set1_pd((double)mf), floor_d = _mm512_set1_pd(-200.0);
     const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
-    __m512d s0 = zero, s1 = zero;
-    /* e^-200 / sum rounds to float 0; -inf - max = -inf lands there too */
+    __m512d s0 = zero, s1 = zero, c0 = zero, c1 = zero;
+    /* e^-200 rounds to float 0 in the sum; -inf - max = -inf lands there too */
 #define FA_SOFTMAX_E(h, kh)                                                   \
     __m512d d##h = _mm512_max_pd(floor_d, _mm512_sub_pd(fa_load8_pd(x + i + 8 * h, kh), m)); \
     __m512d e##h = fa_exp_f64x8_t16(d##h, t0, t1);
-    if (log_out) {
-        __m512d c0 = zero, c1 = zero;
-        FA_ROW_LOOP(
-            FA_SOFTMAX_E(0, k0)
-            FA_SOFTMAX_E(1, k1)
-            __mmask8 b0 = _mm512_mask_cmp_pd_mask(k0, d0, zero, _CMP_LT_OQ);
-            __mmask8 b1 = _mm512_mask_cmp_pd_mask(k1, d1, zero, _CMP_LT_OQ);
-            s0 = _mm512_mask_add_pd(s0, b0, s0, e0);
-            s1 = _mm512_mask_add_pd(s1, b1, s1, e1);
-            c0 = _mm512_mask_add_pd(c0, k0 & (__mmask8)~b0, c0, one);
-            c1 = _mm512_mask_add_pd(c1, k1 & (__mmask8)~b1, c1, one);
-        )
-        const __m512d lt = _mm512_set1_pd(log1p((fa_fold16(c0, c1) - 1.0) + fa_fold16(s0, s1)));
-        FA_ROW_LOOP(
-            fa_store8_ps(y + i, k0, _mm512_sub_pd(_mm512_sub_pd(fa_load8_pd(x + i, k0), m), lt));
-            fa_store8_ps(y + i + 8, k1, _mm512_sub_pd(_mm512_sub_pd(fa_load8_pd(x + i + 8, k1), m), lt));
-        )
-    } else {
-        FA_ROW_LOOP(
-            FA_SOFTMAX_E(0, k0)
-            FA_SOFTMAX_E(1, k1)
-            _mm512_mask_storeu_pd(e + i, k0, e0);
-            _mm512_mask_storeu_pd(e + i + 8, k1, e1);
-            s0 = _mm512_mask_add_pd(s0, k0, s0, e0);
-            s1 = _mm512_mask_add_pd(s1, k1, s1, e1);
-        )
-        const __m512d inv = _mm512_set1_pd(1.0 / fa_fold16(s0, s1));
-        FA_ROW_LOOP(
-            fa_store8_ps(y + i, k0, _mm512_mul_pd(_mm512_maskz_loadu_pd(k0, e + i), inv));
-            fa_store8_ps(y + i + 8, k1, _mm512_mul_pd(_mm512_maskz_loadu_pd(k1, e + i + 8), inv));
-        )
-    }
+    FA_ROW_LOOP(
+        FA_SOFTMAX_E(0, k0)
+        FA_SOFTMAX_E(1, k1)
+        __mmask8 b0 = _mm512_mask_cmp_pd_mask(k0, d0, zero, _CMP_LT_OQ);
+        __mmask8 b1 = _mm512_mask_cmp_pd_mask(k1, d1, zero, _CMP_LT_OQ);
+        s0 = _mm512_mask_add_pd(s0, b0, s0, e0);
+        s1 = _mm512_mask_add_pd(s1, b1, s1, e1);
+        c0 = _mm512_mask_add_pd(c0, k0 & (__mmask8)~b0, c0, one);
+        c1 = _mm512_mask_add_pd(c1, k1 & (__mmask8)~b1, c1, one);
+    )
 #undef FA_SOFTMAX_E
+    const __m512d lt = _mm512_set1_pd(log1p((fa_fold16(c0, c1) - 1.0) + fa_fold16(s0, s1)));
+    FA_ROW_LOOP(
+        fa_store8_ps(y + i, k0, _mm512_sub_pd(_mm512_sub_pd(fa_load8_pd(x + i, k0), m), lt));
+        fa_store8_ps(y + i + 8, k1, _mm512_sub_pd(_mm512_sub_pd(fa_load8_pd(x + i + 8, k1), m), lt));
+    )
 }
+
 
 /* backward: softmax y (g - sum(g y)), log_softmax g - e^y sum(g), as
  * fa_softmax_backward_row_f32; e^y for any y (clamped to [-800, 710], NaN
