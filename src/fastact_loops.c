@@ -993,100 +993,7 @@ FA_DEFINE_GRAD_IMPL_ENTRIES(celu)
 FA_DEFINE_HAND_PARAM_ENTRIES(silu)
 #endif
 
-/* float softplus on AVX-512 by hand, in double (8 lanes, two halves per 16
- * floats): fa_softplus_f32's log1p(t) = t h(t) with the same h, but
- * t = e^-|x| from a 16-entry table of 2^(j/16) (vpermt2pd), a quartic for
- * e^r - 1 (|r| <= ln2/32, truncation 2^-34) and vscalefpd: about 28
- * operations per 8 lanes against about 36 (0.82 against 1.0 ns an element
- * on one core; Estrin's scheme for h measured no faster: not latency-bound).  One rounding to float at the
- * end.  Over all 2^32 inputs alone: 0.512 ULP, 99.92% correctly rounded;
- * with the table fast path for |x| < 12, 0.942 ULP, 99.00%.  The tail runs
- * the same vector code under a mask. */
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
-#define FA_SOFTPLUS_F32_BY_HAND 1
-
-/* e^z in double for z in [-1100, 710] (+inf above 709.78) or NaN, to about
- * 2^-34 relative: z = (k + j/16) ln2 + r, 2^(j/16) from the 16-entry table
- * t0:t1 (vpermt2pd reads j from kf's low bits), e^r - 1 a quartic on
- * |r| <= ln2/32, 2^k by vscalefpd (floor(kj) = k; one rounding, subnormals
- * and overflow included).  One word of ln2: |kj| <= 1600 puts its error
- * below 2^-43.  For float results, rounded once from it. */
-static inline __m512d fa_exp_f64x8_t16(__m512d z, __m512d t0, __m512d t1)
-{
-    const __m512d shifter = _mm512_set1_pd(0x1.8p48);    /* ulp 1/16: rounds to k + j/16 */
-    __m512d kf = _mm512_fmadd_pd(z, _mm512_set1_pd(0x1.71547652b82fep+0), shifter);
-    __m512d kj = _mm512_sub_pd(kf, shifter);
-    __m512d r = _mm512_fnmadd_pd(kj, _mm512_set1_pd(0x1.62e42fefa39efp-1), z);
-    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 120.0), r, _mm512_set1_pd(1.0 / 24.0));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 6.0));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
-    __m512d q = _mm512_fmadd_pd(p, _mm512_mul_pd(r, r), r);            /* e^r - 1 */
-    __m512d T = _mm512_permutex2var_pd(t0, _mm512_castpd_si512(kf), t1);  /* reads j & 15 */
-    return _mm512_scalef_pd(_mm512_fmadd_pd(T, q, T), kj);            /* 2^k uses floor(kj) */
-}
-
-static inline __m512d fa_softplus_f64x8(__m512d x, __m512d t0, __m512d t1)
-{
-    /* z = -min(|x|, 104); max() returns z if NaN */
-    __m512d z = _mm512_max_pd(_mm512_set1_pd(-104.0), _mm512_or_pd(x, _mm512_set1_pd(-0.0)));
-    __m512d t = fa_exp_f64x8_t16(z, t0, t1);
-    __m512d h = _mm512_set1_pd(fa_softplus_f32_h[0]);
-    for (int j = 1; j <= FA_SOFTPLUS_F32_H_DEGREE; j++)
-        h = _mm512_fmadd_pd(h, t, _mm512_set1_pd(fa_softplus_f32_h[j]));
-    __m512d pos = _mm512_max_pd(_mm512_setzero_pd(), x);             /* NaN stays */
-    return _mm512_fmadd_pd(t, h, pos);
-}
-
-static inline __m512 fa_softplus_f32x16(__m512 x, __m512d t0, __m512d t1)
-{
-    __m256 lo = _mm512_cvtpd_ps(fa_softplus_f64x8(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), t0, t1));
-    __m256 hi = _mm512_cvtpd_ps(fa_softplus_f64x8(_mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)), t0, t1));
-    return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
-}
-
-static inline __m512 fa_softplus_f32x16_any(__m512 x, const __m512 *P, __m512d t0, __m512d t1)
-{
-    __mmask16 in = fa_pw_f32_in_range(x);
-    if (fa_pw_f32_all_in(in))
-        return fa_pw_f32x16(x, P);
-    return fa_pw_f32_merge(fa_softplus_f32x16(x, t0, t1), in, x, P);
-}
-
-#define FA_SOFTPLUS_SETUP                                                     \
-    __m512 P[2 * FA_PW_F32_ROWS];                                             \
-    fa_pw_f32_load(P, fa_pw_softplus_f32_table);                              \
-    const __m512d t0 = _mm512_loadu_pd(fa_exp2_f64_table16);                  \
-    const __m512d t1 = _mm512_loadu_pd(fa_exp2_f64_table16 + 8);
-#define FA_SOFTPLUS_VEC(v) fa_softplus_f32x16_any((v), P, t0, t1)
-FA_DEFINE_MASKED_LOOP(softplus, FA_SOFTPLUS_SETUP, FA_SOFTPLUS_VEC)
-FA_DEFINE_BY_HAND_ENTRIES(softplus)
-#endif
-
-/* The exact gelu in float by hand (AVX-512).  With a = |x| (clamped to
- * 15.5, where every result has underflowed or equals x):
- *   Phi(-a) = e^(-a^2/2) M(a),  M smooth (tools/fit_pw_f32.py gelu: 32
- *   polynomials of degree 6 on [0, 16), relative error 2^-27.5, Gal's c0);
- *   e^(-a^2/2) = 2^k (thi + s) from fa_exp_parts_f32x16, a^2 = h + hl
- *   exactly (FMA), hl/2 as its correction.
- * forward: v = x Phi(-a) = 2^k (p thi + (pe thi + p s)), p + pe = x M
- *   exactly, one rounding (a second only for a subnormal result);
- *   gelu = x - v for x > 0 (v <= x/2: no cancellation), v otherwise (the
- *   sign of -0 kept).
- * backward: gelu' = Phi(x) + x phi(x) = F for x <= 0, 1 - F for x > 0, with
- *   F = e^(-a^2/2) (M(a) - a/sqrt(2 pi)) (c0 - a/sqrt(2 pi) rounded once,
- *   then + t P); g F scaled in two steps (2^max(k, -64) first), so that no
- *   g overflows on the way nor loses bits to a subnormal F.
- * About 45 operations per 16 lanes, against the scalar erfc loop's 40 ns
- * an element. */
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
-#define FA_GELU_F32_BY_HAND 1
-#include "fastact_pw_gelu_f32_table.h"
-
-struct fa_gelu_parts {
-    __m512 a, t, c0, p;         /* M(a) = c0 + t P(t) */
-    __m512 thi, s, kj;          /* e^(-a^2/2) = 2^floor(kj) (thi + s) */
-};
-
 /* A table's pointer the compiler cannot follow across loop iterations: the
  * vpermt2ps then take their rows from memory (load ports) instead of
  * hoisted registers, which each permute would overwrite, so that every one
@@ -1121,6 +1028,136 @@ static inline __m512 fa_small_table_poly(__m512 a, const float (*T)[32], int row
 #undef FA_SMALL_ROW
     return p;
 }
+#endif
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+/* e^z in double for z in [-1100, 710] (+inf above 709.78) or NaN, to about
+ * 2^-34 relative: z = (k + j/16) ln2 + r, 2^(j/16) from the 16-entry table
+ * t0:t1 (vpermt2pd reads j from kf's low bits), e^r - 1 a quartic on
+ * |r| <= ln2/32, 2^k by vscalefpd (floor(kj) = k; one rounding, subnormals
+ * and overflow included).  One word of ln2: |kj| <= 1600 puts its error
+ * below 2^-43.  For float results, rounded once from it. */
+static inline __m512d fa_exp_f64x8_t16(__m512d z, __m512d t0, __m512d t1)
+{
+    const __m512d shifter = _mm512_set1_pd(0x1.8p48);    /* ulp 1/16: rounds to k + j/16 */
+    __m512d kf = _mm512_fmadd_pd(z, _mm512_set1_pd(0x1.71547652b82fep+0), shifter);
+    __m512d kj = _mm512_sub_pd(kf, shifter);
+    __m512d r = _mm512_fnmadd_pd(kj, _mm512_set1_pd(0x1.62e42fefa39efp-1), z);
+    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 120.0), r, _mm512_set1_pd(1.0 / 24.0));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 6.0));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
+    __m512d q = _mm512_fmadd_pd(p, _mm512_mul_pd(r, r), r);            /* e^r - 1 */
+    __m512d T = _mm512_permutex2var_pd(t0, _mm512_castpd_si512(kf), t1);  /* reads j & 15 */
+    return _mm512_scalef_pd(_mm512_fmadd_pd(T, q, T), kj);            /* 2^k uses floor(kj) */
+}
+#endif
+
+/* float softplus on AVX-512 by hand: softplus(x) = max(x, 0) + G(|x|),
+ * G(a) = log1p(e^-a) from a table of 32 polynomials of degree 6 on
+ * [-5/16, 19.6875) (tools/fit_pw_f32.py softplus, 2^-28.0): for x < 0 G
+ * rounded once, for x >= 0 x + c0 split exactly (Fast2Sum of the larger and
+ * the smaller) before t P is added; above 19.5, G(19.5) (the sum rounds to
+ * x).  Below -19.5 (a vector with any such lane, NaN or +inf takes this
+ * too, for those lanes): e^x - e^2x / 2 from the shared table exp.  About
+ * 17 operations per 16 lanes.  Over every input: 0.8634 ULP (0.754 for
+ * subnormal results), 99.87% correctly rounded.  It replaces a
+ * double kernel (0.512 ULP) behind a sigmoid-style table of softplus itself
+ * on (-12, 12) (0.942 ULP), whose mixed vectors (a beta = 2 softplus of
+ * inputs in (-8, 8): a quarter of them) cost 2.7 times this table. */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_SOFTPLUS_F32_BY_HAND 1
+
+#include "fastact_pw_softplus_f32_table.h"
+
+static inline __m512 fa_softplus_table_f32x16(__m512 x, const float (*T)[32])
+{
+    __m512 t, c0;
+    /* above the table G(19.5) = 3.4e-9 in place of G(x) <= that: the sum
+     * rounds to x either way */
+    __m512 a = _mm512_min_ps(_mm512_abs_ps(x), _mm512_set1_ps(FA_PW_SOFTPLUS_F32_LIMIT));
+    __m512 p = fa_small_table_poly(a, T, FA_PW_SOFTPLUS_F32_ROWS, FA_PW_SOFTPLUS_F32_SCALE,
+                                   FA_PW_SOFTPLUS_F32_OFFSET, &t, &c0);
+    /* x < 0: G alone, rounded once */
+    __m512 neg = _mm512_fmadd_ps(t, p, c0);
+    /* x >= 0: x + c0 = hi + lo exactly, then (t P + lo) (|t P| < |c0| / 3)
+     * rounded on the way, a fraction of the result's ULP */
+    __m512 big = _mm512_max_ps(x, c0), small = _mm512_min_ps(x, c0);
+    __m512 hi = _mm512_add_ps(big, small);
+    __m512 lo = _mm512_sub_ps(small, _mm512_sub_ps(hi, big));        /* big + small - hi, exact */
+    __m512 pos = _mm512_add_ps(hi, _mm512_fmadd_ps(t, p, lo));
+    return _mm512_mask_mov_ps(neg, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), pos);
+}
+
+/* below the table (x < -19.5, -inf included): log1p(t) = t - t^2 / 2 for
+ * t = e^x <= 3.4e-9 (t^3 / 3 is below 2^-56 of t), e^x = 2^k (thi + s) from
+ * fa_exp_parts_f32x16, rounded once (twice for a subnormal result); NaN and
+ * +inf come back as they are */
+static inline __m512 fa_softplus_low_f32x16(__m512 x, const struct fa_exp2_tabs *tb)
+{
+    const __m512 lim = _mm512_set1_ps(-FA_PW_SOFTPLUS_F32_LIMIT);
+    __m512 z = _mm512_min_ps(lim, _mm512_max_ps(_mm512_set1_ps(-300.0f), x));
+    __m512 s, kj;
+    __m512 thi = fa_exp_parts_f32x16(z, NULL, tb, &s, &kj);
+    __m512 h = _mm512_mul_ps(_mm512_scalef_ps(thi, kj), thi);          /* t thi, for t^2 / 2^k */
+    __m512 y = _mm512_scalef_ps(_mm512_add_ps(thi, _mm512_fnmadd_ps(h, _mm512_set1_ps(0.5f), s)), kj);
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, lim, _CMP_NLT_UQ), x);
+}
+
+static inline __m512 fa_softplus_f32x16_any(__m512 x, const float (*T)[32], const struct fa_exp2_tabs *tb)
+{
+    /* -19.5 <= x < inf (the table's G, clamped above) */
+    __mmask16 in = _mm512_mask_cmp_ps_mask(
+        _mm512_cmp_ps_mask(x, _mm512_set1_ps(-FA_PW_SOFTPLUS_F32_LIMIT), _CMP_GE_OQ), x,
+        _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    if (in == (__mmask16)0xFFFF)
+        return fa_softplus_table_f32x16(x, T);
+    __m512 y = fa_softplus_low_f32x16(x, tb);
+    return in ? _mm512_mask_mov_ps(y, in, fa_softplus_table_f32x16(x, T)) : y;
+}
+
+#define FA_SOFTPLUS_SETUP                                                     \
+    const float (*T)[32] = fa_pw_softplus_g_f32_table;                        \
+    const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();
+#define FA_SOFTPLUS_VEC(v) fa_softplus_f32x16_any((v), T, &tabs)
+FA_DEFINE_MASKED_LOOP(softplus, FA_SOFTPLUS_SETUP, FA_SOFTPLUS_VEC)
+FA_DEFINE_BY_HAND_ENTRIES(softplus)
+
+/* log_sigmoid(x) = -softplus(-x), the same loop's arithmetic (the sign
+ * flips are exact; x -> +inf gives -0, as the double function) */
+static inline __m512 fa_neg_ps(__m512 v)
+{
+    return _mm512_xor_ps(v, _mm512_set1_ps(-0.0f));
+}
+#define FA_LOG_SIGMOID_VEC(v) fa_neg_ps(fa_softplus_f32x16_any(fa_neg_ps(v), T, &tabs))
+FA_DEFINE_MASKED_LOOP(log_sigmoid, FA_SOFTPLUS_SETUP, FA_LOG_SIGMOID_VEC)
+FA_DEFINE_HAND_PARAM_ENTRIES(log_sigmoid)
+#define FA_LOG_SIGMOID_F32_BY_HAND 1
+#endif
+
+/* The exact gelu in float by hand (AVX-512).  With a = |x| (clamped to
+ * 15.5, where every result has underflowed or equals x):
+ *   Phi(-a) = e^(-a^2/2) M(a),  M smooth (tools/fit_pw_f32.py gelu: 32
+ *   polynomials of degree 6 on [0, 16), relative error 2^-27.5, Gal's c0);
+ *   e^(-a^2/2) = 2^k (thi + s) from fa_exp_parts_f32x16, a^2 = h + hl
+ *   exactly (FMA), hl/2 as its correction.
+ * forward: v = x Phi(-a) = 2^k (p thi + (pe thi + p s)), p + pe = x M
+ *   exactly, one rounding (a second only for a subnormal result);
+ *   gelu = x - v for x > 0 (v <= x/2: no cancellation), v otherwise (the
+ *   sign of -0 kept).
+ * backward: gelu' = Phi(x) + x phi(x) = F for x <= 0, 1 - F for x > 0, with
+ *   F = e^(-a^2/2) (M(a) - a/sqrt(2 pi)) (c0 - a/sqrt(2 pi) rounded once,
+ *   then + t P); g F scaled in two steps (2^max(k, -64) first), so that no
+ *   g overflows on the way nor loses bits to a subnormal F.
+ * About 45 operations per 16 lanes, against the scalar erfc loop's 40 ns
+ * an element. */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_GELU_F32_BY_HAND 1
+#include "fastact_pw_gelu_f32_table.h"
+
+struct fa_gelu_parts {
+    __m512 a, t, c0, p;         /* M(a) = c0 + t P(t) */
+    __m512 thi, s, kj;          /* e^(-a^2/2) = 2^floor(kj) (thi + s) */
+};
 
 /* a = |x| (NaN kept), M at am = min(a, 15.5), the Gaussian at a */
 static inline struct fa_gelu_parts fa_gelu_f32x16_parts(__m512 a, __m512 am, const float (*T)[32],
@@ -1238,13 +1275,13 @@ static inline struct fa_softplus_bt_consts fa_softplus_bt_consts(const double *p
 }
 
 static inline __m512 fa_softplus_bt_f32x16(__m512 x, const struct fa_softplus_bt_consts *c,
-                                           const __m512 *P, __m512d t0, __m512d t1)
+                                           const float (*T)[32], const struct fa_exp2_tabs *tb)
 {
     __m512 u = _mm512_mul_ps(x, c->beta);
-    __m512 y = _mm512_mul_ps(fa_softplus_f32x16_any(u, P, t0, t1), c->inv);
+    __m512 y = _mm512_mul_ps(fa_softplus_f32x16_any(u, T, tb), c->inv);
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(u, c->thr, _CMP_GT_OQ), x);
 }
-#define FA_SOFTPLUS_BT_VEC(v) fa_softplus_bt_f32x16((v), c, P, t0, t1)
+#define FA_SOFTPLUS_BT_VEC(v) fa_softplus_bt_f32x16((v), c, T, &tabs)
 static inline void fa_softplus_bt_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
                                            const struct fa_softplus_bt_consts *c)
 FA_MASKED_LOOP_BODY(FA_SOFTPLUS_SETUP, FA_SOFTPLUS_BT_VEC, FA_LOADS_X, FA_PREFETCH_X)
@@ -2057,6 +2094,9 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
 #endif
 #ifdef FA_SOFTSIGN_F32_BY_HAND
     FA_HAND_PARAM(softsign)
+#endif
+#ifdef FA_LOG_SIGMOID_F32_BY_HAND
+    FA_HAND_PARAM(log_sigmoid)
 #endif
 #ifdef FA_TANHSHRINK_F32_BY_HAND
     FA_HAND_PARAM(tanhshrink)

@@ -155,7 +155,11 @@ def test_fma_isas_agree_bitwise(per_isa_results, name, dtype):
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
         finite = np.isfinite(a) & np.isfinite(b)
         np.testing.assert_array_equal(a[~finite], b[~finite])
-        np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+        # signs agree (a NaN's sign bit is not specified by IEEE 754: the
+        # double kernels' invalid operations give x86's default -NaN, the
+        # float ones pass x's NaN through)
+        number = ~np.isnan(a)
+        np.testing.assert_array_equal(np.signbit(a[number]), np.signbit(b[number]))
         # same-sign floats: the distance in units in the last place is that of the bits
         apart = np.abs(np.abs(a[finite]).view(np.int32).astype(np.int64) -
                        np.abs(b[finite]).view(np.int32))
@@ -213,7 +217,7 @@ def test_family_and_gradients_agree_across_isas(per_isa_results, dtype):
                            "family-softplus_bt-float32", "grad-softplus_bt-float32",
                            "family-softsign-float32", "grad-tanhshrink-float32",
                            "grad-hardswish-float32", "family-tanhshrink-float32",
-                           "grad-gelu_tanh-float32")
+                           "grad-gelu_tanh-float32", "family-log_sigmoid-float32")
         if "avx2" in results and "avx512" in results and not by_hand:
             np.testing.assert_array_equal(results["avx2"][name], results["avx512"][name], err_msg=name)
         # gradients with a zero inside, written by hand on AVX-512: within

@@ -1,6 +1,6 @@
-"""Generate src/fastact_pw_f32_table.h: float32 sigmoid, softplus and the
-sigmoid's derivative on [-12, 12) as piecewise polynomials, for the AVX-512
-fast paths.
+"""Generate src/fastact_pw_f32_table.h: float32 sigmoid and the sigmoid's
+derivative on [-12, 12) as piecewise polynomials, for the AVX-512 fast
+paths.
 
     python tools/fit_pw_f32.py > src/fastact_pw_f32_table.h   (needs mpmath)
 
@@ -21,8 +21,9 @@ for activations); other vectors take the general kernel.
 
     python tools/fit_pw_f32.py gelu > src/fastact_pw_gelu_f32_table.h
     python tools/fit_pw_f32.py tanhshrink > src/fastact_pw_tanhshrink_f32_table.h
+    python tools/fit_pw_f32.py softplus > src/fastact_pw_softplus_f32_table.h
 
-write the tables of |x| of two other hand-written kernels (SMALL_TABLES),
+write the tables of |x| of three other hand-written kernels (SMALL_TABLES),
 for example the exact gelu's: M(a) = Phi(-a) e^(a^2 / 2) (the
 scaled normal tail, smooth where Phi(-a) itself falls off too fast for a
 polynomial) on [0, 16), 32 intervals of width 1/2, interval
@@ -44,7 +45,6 @@ OFFSET = -LOW / WIDTH - 0.5          # interval = round(x * SCALE + OFFSET) & 31
 SLACK = 1e-4                         # each fit covers its interval and this much beyond
 FUNCTIONS = {
     "sigmoid": lambda x: 1 / (1 + exp(-x)),
-    "softplus": lambda x: log(1 + exp(x)) if x < 0 else x + log(1 + exp(-x)),
     # sigmoid'(x) = s (1 - s), for the silu gradient s + x s (1 - s)
     "sigmoid_grad": lambda x: exp(-abs(x)) / (1 + exp(-abs(x))) ** 2,
 }
@@ -138,6 +138,11 @@ SMALL_TABLES = {
     # tanhshrink below |x| = 7.75: (a - tanh a) / a^3 on [-1/8, 8 - 1/8),
     # interval round(a * 4) (centred on the multiples of 1/4)
     "tanhshrink": (-1.0 / 8, 1.0 / 4, 6, "0x1.fp+2f", {"tanhshrink_f": tanhshrink_f}),
+    # softplus(u) = max(u, 0) + G(|u|): G(a) = log1p(e^-a) on [-5/16, 20 - 5/16),
+    # interval round(a * 1.6) (centred on the multiples of 5/8), for |u| <= 19.5
+    # (19.5 * fl(1.6) rounds to 31; fl(1.6)'s error moves the boundaries by
+    # less than SLACK)
+    "softplus": (-5.0 / 16, 5.0 / 8, 6, "0x1.38p+4f", {"softplus_g": lambda a: log(1 + exp(-a))}),
 }
 
 
@@ -154,7 +159,7 @@ def main_small(name):
     out.write("#define %sROWS %d\n" % (prefix, degree + 2))
     out.write("#define %sLIMIT %s\n" % (prefix, limit))
     out.write("#define %sSCALE %s\n#define %sOFFSET %s\n\n"
-              % (prefix, hexf(1.0 / width), prefix, hexf(-low / width - 0.5)))
+              % (prefix, hexf(f32(1.0 / width)), prefix, hexf(-low / width - 0.5)))
     write_tables(out, functions, low, width, degree)
     out.write("#endif /* %s */\n" % guard)
 
