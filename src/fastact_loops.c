@@ -1372,6 +1372,111 @@ FA_DEFINE_PARAM_IMPL_ENTRIES(softplus_bt)
 FA_DEFINE_GRAD_IMPL_ENTRIES(softplus_bt)
 #endif
 
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_CLAMPS_F32_BY_HAND 1
+/* hardtanh, relu6 and threshold and their gradients in float by hand
+ * (AVX-512): clamps and selects, exact in float once the parameters are
+ * rounded the right way.  Rounding is monotone, so clamping a float to
+ * round(p) gives round(clamp to p); a float x is > p where it is > the
+ * largest float <= p, < p where it is < the smallest float >= p, and <= p
+ * where it is <= the largest float <= p.  The double functions they
+ * replace convert four times per 16 lanes (hardtanh's forward ran at 84% of
+ * the copy at 1e6, relu's at 93%). */
+struct fa_clamp_consts {
+    __m512 lo, hi;              /* round(p0), round(p1) */
+    __m512 above, below;        /* x > p0: x > above; x < p1: x < below */
+};
+
+static float fa_float_at_or_above(double t)
+{
+    float f = (float)t;
+    return ((double)f < t) ? nextafterf(f, INFINITY) : f;
+}
+
+static inline struct fa_clamp_consts fa_clamp_consts(double p0, double p1)
+{
+    struct fa_clamp_consts c = {_mm512_set1_ps((float)p0), _mm512_set1_ps((float)p1),
+                                _mm512_set1_ps(fa_float_at_or_below(p0)),
+                                _mm512_set1_ps(fa_float_at_or_above(p1))};
+    return c;
+}
+
+/* hardtanh: x below lo -> lo, above hi -> hi (NaN compares false: stays) */
+static inline __m512 fa_hardtanh_f32x16(__m512 x, const struct fa_clamp_consts *c)
+{
+    __m512 r = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, c->lo, _CMP_LT_OQ), c->lo);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, c->hi, _CMP_GT_OQ), c->hi);
+}
+
+/* g strictly inside (p0, p1), else 0; NaN x gives x */
+static inline __m512 fa_inside_grad_f32x16(__m512 g, __m512 x, const struct fa_clamp_consts *c)
+{
+    __mmask16 in = _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(x, c->above, _CMP_GT_OQ), x, c->below,
+                                           _CMP_LT_OQ);
+    return _mm512_mask_mov_ps(_mm512_maskz_mov_ps(in, g), _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+/* relu6: hardtanh to [0, 6], then + 0 (relu6(-0) = +0, as relu) */
+static inline __m512 fa_relu6_f32x16(__m512 x, const struct fa_clamp_consts *c)
+{
+    return _mm512_add_ps(fa_hardtanh_f32x16(x, c), _mm512_setzero_ps());
+}
+
+/* threshold: x <= p0 -> value (lo holds it here), else x (NaN stays) */
+static inline __m512 fa_threshold_f32x16(__m512 x, const struct fa_clamp_consts *c)
+{
+    return _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, c->above, _CMP_LE_OQ), c->lo);
+}
+
+/* its gradient: 0 where x <= p0, else g; NaN x gives x */
+static inline __m512 fa_threshold_grad_f32x16(__m512 g, __m512 x, const struct fa_clamp_consts *c)
+{
+    __m512 r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, c->above, _CMP_GT_OQ), g);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+#define FA_CLAMP_SETUP
+#define FA_DEFINE_CLAMP_KERNEL(name, FWD, GRAD, CONSTS)                       \
+    static inline void fa_##name##_f32_loop(const float *x, float *y, ptrdiff_t n, int stream, \
+                                            const struct fa_clamp_consts *c)  \
+    FA_MASKED_LOOP_BODY(FA_CLAMP_SETUP, FWD, FA_LOADS_X, FA_PREFETCH_X)       \
+    static inline void fa_##name##_grad_f32_loop(const float *g, const float *x, float *y, \
+                                                 ptrdiff_t n, int stream,     \
+                                                 const struct fa_clamp_consts *c) \
+    FA_MASKED_LOOP_BODY(FA_CLAMP_SETUP, GRAD, FA_LOADS_GX, FA_PREFETCH_GX)    \
+    static void FA_LOCAL(p_##name##_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n, \
+                                                      const double *p, int stream) \
+    {                                                                         \
+        struct fa_clamp_consts c = CONSTS;                                    \
+        (void)p;                                                              \
+        fa_##name##_f32_loop((const float *)x, (float *)y, n, stream, &c);    \
+    }                                                                         \
+    static void FA_LOCAL(g_##name##_f32_by_hand_impl)(const void *g, const void *x, void *y, \
+                                                      ptrdiff_t n, const double *p, int stream) \
+    {                                                                         \
+        struct fa_clamp_consts c = CONSTS;                                    \
+        (void)p;                                                              \
+        fa_##name##_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c); \
+    }                                                                         \
+    FA_DEFINE_PARAM_IMPL_ENTRIES(name)                                        \
+    FA_DEFINE_GRAD_IMPL_ENTRIES(name)
+#define FA_HARDTANH_VEC(v) fa_hardtanh_f32x16((v), c)
+#define FA_RELU6_VEC(v) fa_relu6_f32x16((v), c)
+#define FA_THRESHOLD_VEC(v) fa_threshold_f32x16((v), c)
+#define FA_INSIDE_GRAD_VEC(gv, xv) fa_inside_grad_f32x16((gv), (xv), c)
+#define FA_THRESHOLD_GRAD_VEC(gv, xv) fa_threshold_grad_f32x16((gv), (xv), c)
+FA_DEFINE_CLAMP_KERNEL(hardtanh, FA_HARDTANH_VEC, FA_INSIDE_GRAD_VEC, fa_clamp_consts(p[0], p[1]))
+FA_DEFINE_CLAMP_KERNEL(relu6, FA_RELU6_VEC, FA_INSIDE_GRAD_VEC, fa_clamp_consts(0.0, 6.0))
+/* threshold: the value in lo, x <= p0 as x <= above */
+static inline struct fa_clamp_consts fa_threshold_consts(const double *p)
+{
+    struct fa_clamp_consts c = {_mm512_set1_ps((float)p[1]), _mm512_setzero_ps(),
+                                _mm512_set1_ps(fa_float_at_or_below(p[0])), _mm512_setzero_ps()};
+    return c;
+}
+FA_DEFINE_CLAMP_KERNEL(threshold, FA_THRESHOLD_VEC, FA_THRESHOLD_GRAD_VEC, fa_threshold_consts(p))
+#endif
+
 /* softsign x / (1 + |x|) in float by hand (AVX-512): d = 1 + |x| as d + dl
  * exactly (Fast2Sum on max and min), q0 = x / d rounded (vdivps), then
  * q0 + (x - q0 (d + dl)) / d with the residual by FMA and the last division
@@ -2173,6 +2278,11 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
 #endif
 #ifdef FA_GRADS_F32_BY_HAND
     FA_HAND_GRAD(tanhshrink) FA_HAND_GRAD(hardswish)
+#endif
+#ifdef FA_CLAMPS_F32_BY_HAND
+    FA_HAND_PARAM(hardtanh) FA_HAND_GRAD(hardtanh)
+    FA_HAND_PARAM(relu6) FA_HAND_GRAD(relu6)
+    FA_HAND_PARAM(threshold) FA_HAND_GRAD(threshold)
 #endif
 #ifdef FA_SOFTMAX_F32_BY_HAND
     .softmax[0] = FA_LOCAL(softmax_f32_by_hand),

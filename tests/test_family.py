@@ -271,6 +271,42 @@ def test_array_valued_parameters_broadcast_like_scalars():
         np.testing.assert_array_equal(y[k], A.elu(x, a))
 
 
+def _near(p):
+    """float32 values at and three steps around round(p), p a float64 parameter"""
+    with np.errstate(over="ignore"):                # 1e300 rounds to inf
+        up = down = np.float32(p)
+    out = [up]
+    for _ in range(3):
+        up, down = np.nextafter(up, np.float32(np.inf)), np.nextafter(down, np.float32(-np.inf))
+        out += [up, down]
+    return out
+
+
+@pytest.mark.parametrize("lo, hi", [(-1.0, 1.0), (0.1, 0.3), (-1 / 3, 1 / 3), (-1e300, 1e-50),
+                                    (-1e-50, 1e300), (2.0, 2.0), (-np.inf, 0.7)])
+def test_float32_clamps_and_selects_are_the_float64_ones_rounded(lo, hi):
+    """hardtanh, relu6 and threshold in float32 (by hand on AVX-512, with
+    the parameters rounded) are the float64 function of the same float32
+    inputs rounded once, also where a parameter is not a float32 and x lies
+    next to it; so are their gradients (g or 0, never rounded)."""
+    rng = np.random.default_rng(21)
+    x = np.concatenate([rng.uniform(-4, 4, 1000), _near(lo), _near(hi), _near(0.0), _near(6.0),
+                        [np.inf, -np.inf, np.nan, -0.0]]).astype(np.float32)
+    x = np.concatenate([x, x[::-1]])               # positions inside vectors and in the tail
+    g = rng.uniform(-1, 1, x.size).astype(np.float32)
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    cases = [(A.hardtanh, G.hardtanh, (lo, hi)), (A.relu6, G.relu6, ()),
+             (A.threshold, G.threshold, (lo, hi)), (A.threshold, G.threshold, (hi, lo))]
+    for fwd, bwd, params in cases:
+        with np.errstate(over="ignore"):
+            expected = fwd(x64, *params).astype(np.float32)
+        np.testing.assert_array_equal(fwd(x, *params), expected, err_msg=str((fwd.__name__, params)))
+        np.testing.assert_array_equal(np.signbit(fwd(x, *params)), np.signbit(expected))
+        with np.errstate(over="ignore"):
+            expected_g = bwd(g64, x64, *params).astype(np.float32)
+        np.testing.assert_array_equal(bwd(g, x, *params), expected_g, err_msg=str((bwd.__name__, params)))
+
+
 @pytest.mark.parametrize("call, error, match", [
     (lambda: A.celu(1.0, alpha=0.0), ValueError, "celu: alpha must be a number > 0"),
     (lambda: A.softplus(1.0, beta=0.0), ValueError, "softplus: beta must be a finite number > 0"),
