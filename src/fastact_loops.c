@@ -1477,6 +1477,104 @@ static inline struct fa_clamp_consts fa_threshold_consts(const double *p)
 FA_DEFINE_CLAMP_KERNEL(threshold, FA_THRESHOLD_VEC, FA_THRESHOLD_GRAD_VEC, fa_threshold_consts(p))
 #endif
 
+/* leaky_relu and its gradient in float by hand (AVX-512): a s with the
+ * float64 slope s = sh + sl in two floats, fma(a, sh, a sl): one rounding
+ * of a value within 2^-48 of a s (the double function rounds a s twice,
+ * to double and then to float).  Where a sl would make inf - inf (a = inf,
+ * sh and sl of opposite signs) or inf times 0, and where the result is below
+ * 2^-100 (a sl, or zero, is then lost to the subnormals), the double
+ * product; a slope beyond the float range takes the double function. */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_LEAKY_RELU_F32_BY_HAND 1
+struct fa_slope_consts {
+    __m512 sh, sl;
+    __m512d s;
+};
+
+static inline struct fa_slope_consts fa_slope_consts(double s)
+{
+    struct fa_slope_consts c = {fa_split_hi(s), fa_split_lo(s), _mm512_set1_pd(s)};
+    return c;
+}
+
+/* a s in double, rounded once to float */
+static inline __m512 fa_times_f64(__m512 a, __m512d s)
+{
+    __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(a)), s));
+    __m256 hi = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1)), s));
+    return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+}
+
+static inline __m512 fa_times_slope(__m512 a, const struct fa_slope_consts *c)
+{
+    __m512 y = _mm512_fmadd_ps(a, c->sh, _mm512_mul_ps(a, c->sl));
+    /* NaN (from inf, or a NaN a) and results below 2^-100 (a sl lost to
+     * the subnormals there): the double product */
+    __mmask16 bad = _mm512_cmp_ps_mask(_mm512_abs_ps(y), _mm512_set1_ps(0x1p-100f), _CMP_NGE_UQ);
+    bad = _mm512_mask_cmp_ps_mask(bad, a, _mm512_setzero_ps(), _CMP_NEQ_UQ);   /* a = +-0: exact */
+    return bad ? _mm512_mask_mov_ps(y, bad, fa_times_f64(a, c->s)) : y;
+}
+
+/* x > 0: x, else x s (NaN x: x s = NaN) */
+static inline __m512 fa_leaky_relu_f32x16(__m512 x, const struct fa_slope_consts *c)
+{
+    return _mm512_mask_mov_ps(fa_times_slope(x, c), _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), x);
+}
+
+/* x > 0: g, else g s; NaN x gives x */
+static inline __m512 fa_leaky_relu_grad_f32x16(__m512 g, __m512 x, const struct fa_slope_consts *c)
+{
+    __m512 r = _mm512_mask_mov_ps(fa_times_slope(g, c), _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), g);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+#define FA_LEAKY_RELU_VEC(v) fa_leaky_relu_f32x16((v), c)
+#define FA_LEAKY_RELU_GRAD_VEC(gv, xv) fa_leaky_relu_grad_f32x16((gv), (xv), c)
+static inline void fa_leaky_relu_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
+                                          const struct fa_slope_consts *c)
+FA_MASKED_LOOP_BODY(FA_CLAMP_SETUP, FA_LEAKY_RELU_VEC, FA_LOADS_X, FA_PREFETCH_X)
+static inline void fa_leaky_relu_grad_f32_loop(const float *g, const float *x, float *y, ptrdiff_t n,
+                                               int stream, const struct fa_slope_consts *c)
+FA_MASKED_LOOP_BODY(FA_CLAMP_SETUP, FA_LEAKY_RELU_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
+
+static void FA_LOCAL(p_leaky_relu_f32)(const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(p_leaky_relu_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(g_leaky_relu_f32)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                       const double *p);
+static void FA_LOCAL(g_leaky_relu_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
+                                          const double *p);
+
+/* a slope beyond the float range (its sh inf): the double function */
+static int fa_slope_is_float(double s)
+{
+    return fabs(s) <= 0x1.fffffep+127;
+}
+
+static void FA_LOCAL(p_leaky_relu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n,
+                                                    const double *p, int stream)
+{
+    if (!fa_slope_is_float(p[0])) {
+        (stream ? FA_LOCAL(p_leaky_relu_f32_nt) : FA_LOCAL(p_leaky_relu_f32))(x, y, n, p);
+        return;
+    }
+    struct fa_slope_consts c = fa_slope_consts(p[0]);
+    fa_leaky_relu_f32_loop((const float *)x, (float *)y, n, stream, &c);
+}
+
+static void FA_LOCAL(g_leaky_relu_f32_by_hand_impl)(const void *g, const void *x, void *y,
+                                                    ptrdiff_t n, const double *p, int stream)
+{
+    if (!fa_slope_is_float(p[0])) {
+        (stream ? FA_LOCAL(g_leaky_relu_f32_nt) : FA_LOCAL(g_leaky_relu_f32))(g, x, y, n, p);
+        return;
+    }
+    struct fa_slope_consts c = fa_slope_consts(p[0]);
+    fa_leaky_relu_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c);
+}
+FA_DEFINE_PARAM_IMPL_ENTRIES(leaky_relu)
+FA_DEFINE_GRAD_IMPL_ENTRIES(leaky_relu)
+#endif
+
 /* softsign x / (1 + |x|) in float by hand (AVX-512): d = 1 + |x| as d + dl
  * exactly (Fast2Sum on max and min), q0 = x / d rounded (vdivps), then
  * q0 + (x - q0 (d + dl)) / d with the residual by FMA and the last division
@@ -2278,6 +2376,9 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
 #endif
 #ifdef FA_GRADS_F32_BY_HAND
     FA_HAND_GRAD(tanhshrink) FA_HAND_GRAD(hardswish)
+#endif
+#ifdef FA_LEAKY_RELU_F32_BY_HAND
+    FA_HAND_PARAM(leaky_relu) FA_HAND_GRAD(leaky_relu)
 #endif
 #ifdef FA_CLAMPS_F32_BY_HAND
     FA_HAND_PARAM(hardtanh) FA_HAND_GRAD(hardtanh)
