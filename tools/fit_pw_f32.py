@@ -135,9 +135,10 @@ def tanhshrink_f(a):
 SMALL_TABLES = {
     # gelu: M on [0, 16), interval round(a * 2 - 1/2); 15.5 rounds to 30 or 31
     "gelu": (GELU_LOW, GELU_WIDTH, GELU_DEGREE, "0x1.fp+3f", GELU_FUNCTIONS),
-    # tanhshrink below |x| = 7.75: (a - tanh a) / a^3 on [-1/8, 8 - 1/8),
-    # interval round(a * 4) (centred on the multiples of 1/4)
-    "tanhshrink": (-1.0 / 8, 1.0 / 4, 6, "0x1.fp+2f", {"tanhshrink_f": tanhshrink_f}),
+    # tanhshrink below |x| = 8: (a - tanh a) / a^3 on [-4/31, 8 + 4/31),
+    # interval round(a * 3.875) (centred on the multiples of 8/31; above 8
+    # the result is a - 1 rounded)
+    "tanhshrink": (-4.0 / 31, 8.0 / 31, 6, "0x1p+3f", {"tanhshrink_f": tanhshrink_f}),
     # softplus(u) = max(u, 0) + G(|u|): G(a) = log1p(e^-a) on [-5/16, 20 - 5/16),
     # interval round(a * 1.6) (centred on the multiples of 5/8), for |u| <= 19.5
     # (19.5 * fl(1.6) rounds to 31; fl(1.6)'s error moves the boundaries by
