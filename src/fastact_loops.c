@@ -1385,6 +1385,7 @@ FA_DEFINE_GRAD_IMPL_ENTRIES(softplus_bt)
 struct fa_clamp_consts {
     __m512 lo, hi;              /* round(p0), round(p1) */
     __m512 above, below;        /* x > p0: x > above; x < p1: x < below */
+    __m512 lo_up, hi_down;      /* x < p0: x < lo_up; x > p1: x > hi_down */
 };
 
 static float fa_float_at_or_above(double t)
@@ -1397,15 +1398,19 @@ static inline struct fa_clamp_consts fa_clamp_consts(double p0, double p1)
 {
     struct fa_clamp_consts c = {_mm512_set1_ps((float)p0), _mm512_set1_ps((float)p1),
                                 _mm512_set1_ps(fa_float_at_or_below(p0)),
-                                _mm512_set1_ps(fa_float_at_or_above(p1))};
+                                _mm512_set1_ps(fa_float_at_or_above(p1)),
+                                _mm512_set1_ps(fa_float_at_or_above(p0)),
+                                _mm512_set1_ps(fa_float_at_or_below(p1))};
     return c;
 }
 
-/* hardtanh: x below lo -> lo, above hi -> hi (NaN compares false: stays) */
+/* hardtanh: x below p0 -> round(p0), above p1 -> round(p1) (the compares
+ * with the right-way bounds: x = -0 against p0 = 1e-50, whose round is +0,
+ * gives +0 as the double function); NaN compares false and stays */
 static inline __m512 fa_hardtanh_f32x16(__m512 x, const struct fa_clamp_consts *c)
 {
-    __m512 r = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, c->lo, _CMP_LT_OQ), c->lo);
-    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, c->hi, _CMP_GT_OQ), c->hi);
+    __m512 r = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, c->lo_up, _CMP_LT_OQ), c->lo);
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, c->hi_down, _CMP_GT_OQ), c->hi);
 }
 
 /* g strictly inside (p0, p1), else 0; NaN x gives x */
@@ -1471,7 +1476,8 @@ FA_DEFINE_CLAMP_KERNEL(relu6, FA_RELU6_VEC, FA_INSIDE_GRAD_VEC, fa_clamp_consts(
 static inline struct fa_clamp_consts fa_threshold_consts(const double *p)
 {
     struct fa_clamp_consts c = {_mm512_set1_ps((float)p[1]), _mm512_setzero_ps(),
-                                _mm512_set1_ps(fa_float_at_or_below(p[0])), _mm512_setzero_ps()};
+                                _mm512_set1_ps(fa_float_at_or_below(p[0])), _mm512_setzero_ps(),
+                                _mm512_setzero_ps(), _mm512_setzero_ps()};
     return c;
 }
 FA_DEFINE_CLAMP_KERNEL(threshold, FA_THRESHOLD_VEC, FA_THRESHOLD_GRAD_VEC, fa_threshold_consts(p))
@@ -1481,9 +1487,10 @@ FA_DEFINE_CLAMP_KERNEL(threshold, FA_THRESHOLD_VEC, FA_THRESHOLD_GRAD_VEC, fa_th
  * float64 slope s = sh + sl in two floats, fma(a, sh, a sl): one rounding
  * of a value within 2^-48 of a s (the double function rounds a s twice,
  * to double and then to float).  Where a sl would make inf - inf (a = inf,
- * sh and sl of opposite signs) or inf times 0, and where the result is below
- * 2^-100 (a sl, or zero, is then lost to the subnormals), the double
- * product; a slope beyond the float range takes the double function. */
+ * sh and sl of opposite signs) or inf times 0, where the result is below
+ * 2^-100 (a sl, or zero, is then lost to the subnormals) or from 2^100 up
+ * (an overflowed a sl would decide the sign of inf), the double product; a slope beyond the float range or below 2^-100 (not 0) takes
+ * the double function. */
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #define FA_LEAKY_RELU_F32_BY_HAND 1
 struct fa_slope_consts {
@@ -1508,10 +1515,15 @@ static inline __m512 fa_times_f64(__m512 a, __m512d s)
 static inline __m512 fa_times_slope(__m512 a, const struct fa_slope_consts *c)
 {
     __m512 y = _mm512_fmadd_ps(a, c->sh, _mm512_mul_ps(a, c->sl));
-    /* NaN (from inf, or a NaN a) and results below 2^-100 (a sl lost to
-     * the subnormals there): the double product */
-    __mmask16 bad = _mm512_cmp_ps_mask(_mm512_abs_ps(y), _mm512_set1_ps(0x1p-100f), _CMP_NGE_UQ);
+    /* a = +-0: a sh (-0 sh + -0 sl is +0 where sh and sl differ in sign) */
+    y = _mm512_mask_mul_ps(y, _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_EQ_OQ), a, c->sh);
+    /* NaN (from inf, or a NaN a), results below 2^-100 (a sl lost to the
+     * subnormals there) and from 2^100 up: the double product */
+    __m512 ay = _mm512_abs_ps(y);
+    __mmask16 bad = _mm512_cmp_ps_mask(ay, _mm512_set1_ps(0x1p-100f), _CMP_NGE_UQ);
     bad = _mm512_mask_cmp_ps_mask(bad, a, _mm512_setzero_ps(), _CMP_NEQ_UQ);   /* a = +-0: exact */
+    /* from 2^100 up (an overflowed a sl decides an inf result's sign) */
+    bad = (__mmask16)(bad | _mm512_cmp_ps_mask(ay, _mm512_set1_ps(0x1p100f), _CMP_GE_OQ));
     return bad ? _mm512_mask_mov_ps(y, bad, fa_times_f64(a, c->s)) : y;
 }
 
@@ -1544,10 +1556,12 @@ static void FA_LOCAL(g_leaky_relu_f32)(const void *g, const void *x, void *y, pt
 static void FA_LOCAL(g_leaky_relu_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
                                           const double *p);
 
-/* a slope beyond the float range (its sh inf): the double function */
+/* a slope beyond the float range (its sh inf), or below 2^-100 but not 0
+ * (its sl subnormal, so sh + sl no longer holds it to 2^-48): the double
+ * function */
 static int fa_slope_is_float(double s)
 {
-    return fabs(s) <= 0x1.fffffep+127;
+    return s == 0.0 || (fabs(s) <= 0x1.fffffep+127 && fabs(s) >= 0x1p-100);
 }
 
 static void FA_LOCAL(p_leaky_relu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n,
@@ -1611,7 +1625,8 @@ FA_DEFINE_HAND_PARAM_ENTRIES(softsign)
  *   half an ULP (below 2^-32 on a 2^40 times larger, scaled back after);
  * - above: a - 1, exact below 2^24 and the correctly rounded result: the
  *   rest, 2 e^-2a / (1 + e^-2a) <= 2.26e-7, stays below half an ULP of
- *   a - 1 >= 7 (2.38e-7).  No exponential: about 18 operations per 16 lanes
+ *   a - 1 >= 7 (2.38e-7) (from 2^24 to 2^25 a - 1 is a tie, rounded to
+ *   even: within half an ULP and a hair).  No exponential: about 18 operations per 16 lanes
  *   (the table stopped at 7.75 before, and a vector with any lane past it
  *   paid for an exponential and a reciprocal).
  * Over all 2^32 inputs: 0.7304 ULP, 0.7501 for subnormal results, 99.86%
@@ -2008,22 +2023,34 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float
         else if (lo > -ldexpf(1.0f, e))
             mode = FA_SM_M_FIRST;
     }
+    /* C (the sv and S's rounding errors) is moved into double every 16
+     * vectors: a float C over a long row would drift by its own roundings
+     * (a row of equal values rounds the same way every time) */
     __m512 S = _mm512_set1_ps(0x1p41f), C = _mm512_setzero_ps();
+    __m512d C0 = _mm512_setzero_pd(), C1 = _mm512_setzero_pd();
+#define FA_SM_STEP(MODE)                                                      \
+    fa_softmax_e16(&c, MODE, _mm512_maskz_loadu_ps(k_, x + i), k_, y + i, svr + i, &S, &C); \
+    if ((i & 255) == 240) {                                                   \
+        C0 = _mm512_add_pd(C0, _mm512_cvtps_pd(_mm512_castps512_ps256(C)));   \
+        C1 = _mm512_add_pd(C1, _mm512_cvtps_pd(_mm512_extractf32x8_ps(C, 1))); \
+        C = _mm512_setzero_ps();                                              \
+    }
     if (mode == FA_SM_M_FIRST)
-        FA_SM_FOR(i, n, fa_softmax_e16(&c, FA_SM_M_FIRST, _mm512_maskz_loadu_ps(k_, x + i), k_,
-                                       y + i, svr + i, &S, &C););
+        FA_SM_FOR(i, n, FA_SM_STEP(FA_SM_M_FIRST));
     else if (mode == FA_SM_X_FIRST)
-        FA_SM_FOR(i, n, fa_softmax_e16(&c, FA_SM_X_FIRST, _mm512_maskz_loadu_ps(k_, x + i), k_,
-                                       y + i, svr + i, &S, &C););
+        FA_SM_FOR(i, n, FA_SM_STEP(FA_SM_X_FIRST));
     else
-        FA_SM_FOR(i, n, fa_softmax_e16(&c, FA_SM_ANY, _mm512_maskz_loadu_ps(k_, x + i), k_,
-                                       y + i, svr + i, &S, &C););
+        FA_SM_FOR(i, n, FA_SM_STEP(FA_SM_ANY));
+#undef FA_SM_STEP
     float sl[16], cl[16];
+    double cd[16];
     _mm512_storeu_ps(sl, S);
     _mm512_storeu_ps(cl, C);
+    _mm512_storeu_pd(cd, C0);
+    _mm512_storeu_pd(cd + 8, C1);
     double total = 0.0;
     for (int l = 0; l < 16; l++)
-        total += ((double)sl[l] - 0x1p41) + (double)cl[l];
+        total += ((double)sl[l] - 0x1p41) + ((double)cl[l] + cd[l]);
     if (!(total == total) || !(fabsf(mf) < INFINITY)) {  /* NaN in the row, or an infinite max */
         for (ptrdiff_t i = 0; i < n; i++)
             y[i] = NAN;

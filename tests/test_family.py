@@ -283,7 +283,8 @@ def _near(p):
 
 
 @pytest.mark.parametrize("lo, hi", [(-1.0, 1.0), (0.1, 0.3), (-1 / 3, 1 / 3), (-1e300, 1e-50),
-                                    (-1e-50, 1e300), (2.0, 2.0), (-np.inf, 0.7)])
+                                    (-1e-50, 1e300), (2.0, 2.0), (-np.inf, 0.7), (1e-50, 1.0),
+                                    (-1.0, -1e-50), (-1e-50, 1e-50)])
 def test_float32_clamps_and_selects_are_the_float64_ones_rounded(lo, hi):
     """hardtanh, relu6 and threshold in float32 (by hand on AVX-512, with
     the parameters rounded) are the float64 function of the same float32
@@ -294,6 +295,7 @@ def test_float32_clamps_and_selects_are_the_float64_ones_rounded(lo, hi):
                         [np.inf, -np.inf, np.nan, -0.0]]).astype(np.float32)
     x = np.concatenate([x, x[::-1]])               # positions inside vectors and in the tail
     g = rng.uniform(-1, 1, x.size).astype(np.float32)
+    g[::7], g[3::7] = 0.0, -0.0                    # the gradient passes zeros' signs through
     x64, g64 = x.astype(np.float64), g.astype(np.float64)
     cases = [(A.hardtanh, G.hardtanh, (lo, hi)), (A.relu6, G.relu6, ()),
              (A.threshold, G.threshold, (lo, hi)), (A.threshold, G.threshold, (hi, lo))]
@@ -305,6 +307,31 @@ def test_float32_clamps_and_selects_are_the_float64_ones_rounded(lo, hi):
         with np.errstate(over="ignore"):
             expected_g = bwd(g64, x64, *params).astype(np.float32)
         np.testing.assert_array_equal(bwd(g, x, *params), expected_g, err_msg=str((bwd.__name__, params)))
+        np.testing.assert_array_equal(np.signbit(bwd(g, x, *params)), np.signbit(expected_g))
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.1, 0.2, 0.3, -0.2, 3.0, 0.0, 1e-40, 1e-120, 1e30, 1e39])
+def test_float32_leaky_relu_is_one_rounding_of_the_product(slope):
+    """leaky_relu and its gradient in float32 (one FMA with the slope in two
+    floats on AVX-512) within one rounding of x slope (or g slope), with
+    the signs of zero of the float64 function, for slopes whose two float
+    parts differ in sign (0.2), below the float range (1e-40, 1e-120) and
+    beyond it (1e39), next to the subnormals and at infinities."""
+    rng = np.random.default_rng(22)
+    x = np.concatenate([rng.uniform(-4, 4, 600), -np.logspace(-45, 38, 300), np.logspace(-45, 38, 50),
+                        [0.0, -0.0, np.inf, -np.inf, np.nan]]).astype(np.float32)
+    x = np.concatenate([x, x[::-1]])
+    g = rng.uniform(-1, 1, x.size).astype(np.float32)
+    g[::5], g[2::5] = -x[::5], -0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for got, exact in ((A.leaky_relu(x, slope), x.astype(np.float64) * np.where(x > 0, 1, slope)),
+                           (G.leaky_relu(g, x, slope),
+                            np.where(np.isnan(x), x, g.astype(np.float64) * np.where(x > 0, 1, slope)))):
+            expected = exact.astype(np.float32)
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+            np.testing.assert_array_equal(np.signbit(got[~np.isnan(got)]), np.signbit(expected[~np.isnan(got)]))
+            err = ulp_error_vs(got, exact)
+            assert err[np.isfinite(exact)].max() <= 0.5 + 2.0 ** -20, (slope, err.max())
 
 
 @pytest.mark.parametrize("call, error, match", [
