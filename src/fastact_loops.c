@@ -990,6 +990,49 @@ FA_DEFINE_GRAD_IMPL_ENTRIES(elu)
 FA_DEFINE_GRAD_IMPL_ENTRIES(selu)
 FA_DEFINE_GRAD_IMPL_ENTRIES(celu)
 
+/* A kernel with parameters written by hand, forward and gradient: loops
+ * over a constants struct CTYPE that CONSTS builds from p, where OK (a
+ * condition on p) holds; elsewhere the generic double loops.  FWD and GRAD
+ * see the constants as c, after FSETUP and GSETUP. */
+#define FA_DEFINE_PARAM_KERNEL(name, CTYPE, OK, CONSTS, FSETUP, FWD, GSETUP, GRAD) \
+    static inline void fa_##name##_f32_loop(const float *x, float *y, ptrdiff_t n, int stream, \
+                                            const CTYPE *c)                   \
+    FA_MASKED_LOOP_BODY(FSETUP, FWD, FA_LOADS_X, FA_PREFETCH_X)               \
+    static inline void fa_##name##_grad_f32_loop(const float *g, const float *x, float *y, \
+                                                 ptrdiff_t n, int stream, const CTYPE *c) \
+    FA_MASKED_LOOP_BODY(GSETUP, GRAD, FA_LOADS_GX, FA_PREFETCH_GX)            \
+    static void FA_LOCAL(p_##name##_f32)(const void *x, void *y, ptrdiff_t n, const double *p); \
+    static void FA_LOCAL(p_##name##_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p); \
+    static void FA_LOCAL(g_##name##_f32)(const void *g, const void *x, void *y, ptrdiff_t n, \
+                                         const double *p);                   \
+    static void FA_LOCAL(g_##name##_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n, \
+                                            const double *p);                \
+    static void FA_LOCAL(p_##name##_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n, \
+                                                      const double *p, int stream) \
+    {                                                                         \
+        if (!(OK)) {                                                          \
+            (stream ? FA_LOCAL(p_##name##_f32_nt) : FA_LOCAL(p_##name##_f32))(x, y, n, p); \
+            return;                                                           \
+        }                                                                     \
+        CTYPE c = CONSTS;                                                     \
+        fa_##name##_f32_loop((const float *)x, (float *)y, n, stream, &c);    \
+    }                                                                         \
+    static void FA_LOCAL(g_##name##_f32_by_hand_impl)(const void *g, const void *x, void *y, \
+                                                      ptrdiff_t n, const double *p, int stream) \
+    {                                                                         \
+        if (!(OK)) {                                                          \
+            (stream ? FA_LOCAL(g_##name##_f32_nt) : FA_LOCAL(g_##name##_f32))(g, x, y, n, p); \
+            return;                                                           \
+        }                                                                     \
+        CTYPE c = CONSTS;                                                     \
+        fa_##name##_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c); \
+    }                                                                         \
+    FA_DEFINE_PARAM_IMPL_ENTRIES(name)                                        \
+    FA_DEFINE_GRAD_IMPL_ENTRIES(name)
+
+/* No constants to set up */
+#define FA_NO_SETUP
+
 /* The family's signature for a hand loop fa_<name>_f32_loop of a function
  * without parameters (silu, gelu): plain and streaming entries. */
 #define FA_DEFINE_HAND_PARAM_ENTRIES(name)                                    \
@@ -1287,6 +1330,12 @@ static float fa_float_at_or_below(double t)
     return ((double)f > t) ? nextafterf(f, -INFINITY) : f;
 }
 
+static float fa_float_at_or_above(double t)
+{
+    float f = (float)t;
+    return ((double)f < t) ? nextafterf(f, INFINITY) : f;
+}
+
 struct fa_softplus_bt_consts {
     __m512 beta, inv, thr;
 };
@@ -1306,9 +1355,6 @@ static inline __m512 fa_softplus_bt_f32x16(__m512 x, const struct fa_softplus_bt
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(u, c->thr, _CMP_GT_OQ), x);
 }
 #define FA_SOFTPLUS_BT_VEC(v) fa_softplus_bt_f32x16((v), c, T, &tabs)
-static inline void fa_softplus_bt_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
-                                           const struct fa_softplus_bt_consts *c)
-FA_MASKED_LOOP_BODY(FA_SOFTPLUS_SETUP, FA_SOFTPLUS_BT_VEC, FA_LOADS_X, FA_PREFETCH_X)
 
 /* g sigmoid(u) for the gradient, from the shared table exp alone (the
  * sigmoid's 32-interval table covers |u| < 12, which beta = 2 doubles past
@@ -1344,41 +1390,9 @@ static inline __m512 fa_softplus_bt_grad_f32x16(__m512 g, __m512 x,
                               _mm512_cmp_ps_mask(u, c->thr, _CMP_GT_OQ), g);
 }
 #define FA_SOFTPLUS_BT_GRAD_VEC(gv, xv) fa_softplus_bt_grad_f32x16((gv), (xv), c, &tabs)
-static inline void fa_softplus_bt_grad_f32_loop(const float *g, const float *x, float *y,
-                                                ptrdiff_t n, int stream,
-                                                const struct fa_softplus_bt_consts *c)
-FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_SOFTPLUS_BT_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
-
-static void FA_LOCAL(p_softplus_bt_f32)(const void *x, void *y, ptrdiff_t n, const double *p);
-static void FA_LOCAL(p_softplus_bt_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p);
-static void FA_LOCAL(g_softplus_bt_f32)(const void *g, const void *x, void *y, ptrdiff_t n,
-                                        const double *p);
-static void FA_LOCAL(g_softplus_bt_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
-                                           const double *p);
-
-static void FA_LOCAL(p_softplus_bt_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n,
-                                                     const double *p, int stream)
-{
-    if (!fa_beta_is_pow2(p[0])) {
-        (stream ? FA_LOCAL(p_softplus_bt_f32_nt) : FA_LOCAL(p_softplus_bt_f32))(x, y, n, p);
-        return;
-    }
-    struct fa_softplus_bt_consts c = fa_softplus_bt_consts(p);
-    fa_softplus_bt_f32_loop((const float *)x, (float *)y, n, stream, &c);
-}
-
-static void FA_LOCAL(g_softplus_bt_f32_by_hand_impl)(const void *g, const void *x, void *y,
-                                                     ptrdiff_t n, const double *p, int stream)
-{
-    if (!fa_beta_is_pow2(p[0])) {
-        (stream ? FA_LOCAL(g_softplus_bt_f32_nt) : FA_LOCAL(g_softplus_bt_f32))(g, x, y, n, p);
-        return;
-    }
-    struct fa_softplus_bt_consts c = fa_softplus_bt_consts(p);
-    fa_softplus_bt_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c);
-}
-FA_DEFINE_PARAM_IMPL_ENTRIES(softplus_bt)
-FA_DEFINE_GRAD_IMPL_ENTRIES(softplus_bt)
+FA_DEFINE_PARAM_KERNEL(softplus_bt, struct fa_softplus_bt_consts, fa_beta_is_pow2(p[0]),
+                       fa_softplus_bt_consts(p), FA_SOFTPLUS_SETUP, FA_SOFTPLUS_BT_VEC,
+                       FA_EXP2_TABS_SETUP, FA_SOFTPLUS_BT_GRAD_VEC)
 #endif
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
@@ -1396,12 +1410,6 @@ struct fa_clamp_consts {
     __m512 above, below;        /* x > p0: x > above; x < p1: x < below */
     __m512 lo_up, hi_down;      /* x < p0: x < lo_up; x > p1: x > hi_down */
 };
-
-static float fa_float_at_or_above(double t)
-{
-    float f = (float)t;
-    return ((double)f < t) ? nextafterf(f, INFINITY) : f;
-}
 
 static inline struct fa_clamp_consts fa_clamp_consts(double p0, double p1)
 {
@@ -1449,31 +1457,9 @@ static inline __m512 fa_threshold_grad_f32x16(__m512 g, __m512 x, const struct f
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
-#define FA_CLAMP_SETUP
 #define FA_DEFINE_CLAMP_KERNEL(name, FWD, GRAD, CONSTS)                       \
-    static inline void fa_##name##_f32_loop(const float *x, float *y, ptrdiff_t n, int stream, \
-                                            const struct fa_clamp_consts *c)  \
-    FA_MASKED_LOOP_BODY(FA_CLAMP_SETUP, FWD, FA_LOADS_X, FA_PREFETCH_X)       \
-    static inline void fa_##name##_grad_f32_loop(const float *g, const float *x, float *y, \
-                                                 ptrdiff_t n, int stream,     \
-                                                 const struct fa_clamp_consts *c) \
-    FA_MASKED_LOOP_BODY(FA_CLAMP_SETUP, GRAD, FA_LOADS_GX, FA_PREFETCH_GX)    \
-    static void FA_LOCAL(p_##name##_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n, \
-                                                      const double *p, int stream) \
-    {                                                                         \
-        struct fa_clamp_consts c = CONSTS;                                    \
-        (void)p;                                                              \
-        fa_##name##_f32_loop((const float *)x, (float *)y, n, stream, &c);    \
-    }                                                                         \
-    static void FA_LOCAL(g_##name##_f32_by_hand_impl)(const void *g, const void *x, void *y, \
-                                                      ptrdiff_t n, const double *p, int stream) \
-    {                                                                         \
-        struct fa_clamp_consts c = CONSTS;                                    \
-        (void)p;                                                              \
-        fa_##name##_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c); \
-    }                                                                         \
-    FA_DEFINE_PARAM_IMPL_ENTRIES(name)                                        \
-    FA_DEFINE_GRAD_IMPL_ENTRIES(name)
+    FA_DEFINE_PARAM_KERNEL(name, struct fa_clamp_consts, 1, CONSTS, FA_NO_SETUP, FWD,           \
+                           FA_NO_SETUP, GRAD)
 #define FA_HARDTANH_VEC(v) fa_hardtanh_f32x16((v), c)
 #define FA_RELU6_VEC(v) fa_relu6_f32x16((v), c)
 #define FA_THRESHOLD_VEC(v) fa_threshold_f32x16((v), c)
@@ -1513,12 +1499,27 @@ static inline struct fa_slope_consts fa_slope_consts(double s)
     return c;
 }
 
+/* a float vector's halves widened to double (lanes 0..7, 8..15), and two
+ * double vectors narrowed back into one, each lane rounded once */
+static inline __m512d fa_lo_pd(__m512 a)
+{
+    return _mm512_cvtps_pd(_mm512_castps512_ps256(a));
+}
+
+static inline __m512d fa_hi_pd(__m512 a)
+{
+    return _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1));
+}
+
+static inline __m512 fa_narrow_ps(__m512d lo, __m512d hi)
+{
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+}
+
 /* a s in double, rounded once to float */
 static inline __m512 fa_times_f64(__m512 a, __m512d s)
 {
-    __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(a)), s));
-    __m256 hi = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1)), s));
-    return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+    return fa_narrow_ps(_mm512_mul_pd(fa_lo_pd(a), s), _mm512_mul_pd(fa_hi_pd(a), s));
 }
 
 static inline __m512 fa_times_slope(__m512 a, const struct fa_slope_consts *c)
@@ -1549,22 +1550,6 @@ static inline __m512 fa_leaky_relu_grad_f32x16(__m512 g, __m512 x, const struct 
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
-#define FA_LEAKY_RELU_VEC(v) fa_leaky_relu_f32x16((v), c)
-#define FA_LEAKY_RELU_GRAD_VEC(gv, xv) fa_leaky_relu_grad_f32x16((gv), (xv), c)
-static inline void fa_leaky_relu_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
-                                          const struct fa_slope_consts *c)
-FA_MASKED_LOOP_BODY(FA_CLAMP_SETUP, FA_LEAKY_RELU_VEC, FA_LOADS_X, FA_PREFETCH_X)
-static inline void fa_leaky_relu_grad_f32_loop(const float *g, const float *x, float *y, ptrdiff_t n,
-                                               int stream, const struct fa_slope_consts *c)
-FA_MASKED_LOOP_BODY(FA_CLAMP_SETUP, FA_LEAKY_RELU_GRAD_VEC, FA_LOADS_GX, FA_PREFETCH_GX)
-
-static void FA_LOCAL(p_leaky_relu_f32)(const void *x, void *y, ptrdiff_t n, const double *p);
-static void FA_LOCAL(p_leaky_relu_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p);
-static void FA_LOCAL(g_leaky_relu_f32)(const void *g, const void *x, void *y, ptrdiff_t n,
-                                       const double *p);
-static void FA_LOCAL(g_leaky_relu_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n,
-                                          const double *p);
-
 /* a slope beyond the float range (its sh inf), or below 2^-100 but not 0
  * (its sl subnormal, so sh + sl no longer holds it to 2^-48): the double
  * function */
@@ -1573,29 +1558,11 @@ static int fa_slope_is_float(double s)
     return s == 0.0 || (fabs(s) <= 0x1.fffffep+127 && fabs(s) >= 0x1p-100);
 }
 
-static void FA_LOCAL(p_leaky_relu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n,
-                                                    const double *p, int stream)
-{
-    if (!fa_slope_is_float(p[0])) {
-        (stream ? FA_LOCAL(p_leaky_relu_f32_nt) : FA_LOCAL(p_leaky_relu_f32))(x, y, n, p);
-        return;
-    }
-    struct fa_slope_consts c = fa_slope_consts(p[0]);
-    fa_leaky_relu_f32_loop((const float *)x, (float *)y, n, stream, &c);
-}
-
-static void FA_LOCAL(g_leaky_relu_f32_by_hand_impl)(const void *g, const void *x, void *y,
-                                                    ptrdiff_t n, const double *p, int stream)
-{
-    if (!fa_slope_is_float(p[0])) {
-        (stream ? FA_LOCAL(g_leaky_relu_f32_nt) : FA_LOCAL(g_leaky_relu_f32))(g, x, y, n, p);
-        return;
-    }
-    struct fa_slope_consts c = fa_slope_consts(p[0]);
-    fa_leaky_relu_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c);
-}
-FA_DEFINE_PARAM_IMPL_ENTRIES(leaky_relu)
-FA_DEFINE_GRAD_IMPL_ENTRIES(leaky_relu)
+#define FA_LEAKY_RELU_VEC(v) fa_leaky_relu_f32x16((v), c)
+#define FA_LEAKY_RELU_GRAD_VEC(gv, xv) fa_leaky_relu_grad_f32x16((gv), (xv), c)
+FA_DEFINE_PARAM_KERNEL(leaky_relu, struct fa_slope_consts, fa_slope_is_float(p[0]),
+                       fa_slope_consts(p[0]), FA_NO_SETUP, FA_LEAKY_RELU_VEC, FA_NO_SETUP,
+                       FA_LEAKY_RELU_GRAD_VEC)
 #endif
 
 /* softsign x / (1 + |x|) in float by hand (AVX-512): d = 1 + |x| as d + dl
@@ -1620,9 +1587,8 @@ static inline __m512 fa_softsign_f32x16(__m512 x)
     /* q has x's sign (-0 too: the residual's zeros add to +0) */
     return _mm512_mask_mov_ps(_mm512_or_ps(q, sign), inf, _mm512_or_ps(one, sign));
 }
-#define FA_SOFTSIGN_SETUP
 #define FA_SOFTSIGN_VEC(v) fa_softsign_f32x16(v)
-FA_DEFINE_MASKED_LOOP(softsign, FA_SOFTSIGN_SETUP, FA_SOFTSIGN_VEC)
+FA_DEFINE_MASKED_LOOP(softsign, FA_NO_SETUP, FA_SOFTSIGN_VEC)
 FA_DEFINE_HAND_PARAM_ENTRIES(softsign)
 #endif
 
@@ -1856,7 +1822,6 @@ static inline __m512 fa_hardswish_grad_f32x16(__m512 g, __m512 x)
     y = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-3.0f), _CMP_NLT_UQ), y);
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
-#define FA_NO_SETUP
 #define FA_HARDSWISH_GRAD_VEC(gv, xv) fa_hardswish_grad_f32x16((gv), (xv))
 FA_DEFINE_MASKED_GRAD_LOOP(hardswish, FA_NO_SETUP, FA_HARDSWISH_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(hardswish)
@@ -1898,13 +1863,26 @@ static inline double fa_fold16(__m512d lo, __m512d hi)
     return fa_fold_lanes(s);
 }
 
-/* the loop over a row in steps of 16 floats, as two masked halves */
+/* the loop over a row of n in steps of 16 floats at i, k_ the mask of the
+ * step's lanes: all 16 (a constant) but in the last step */
+#define FA_ROW_FOR(n, STEP)                                                   \
+    do {                                                                      \
+        ptrdiff_t i = 0;                                                      \
+        for (; i + 16 <= (n); i += 16) {                                      \
+            const __mmask16 k_ = (__mmask16)0xFFFF;                           \
+            STEP                                                              \
+        }                                                                     \
+        if (i < (n)) {                                                        \
+            const __mmask16 k_ = fa_mask16((n) - i);                          \
+            STEP                                                              \
+        }                                                                     \
+    } while (0)
+
+/* the same as two halves of 8, k0 and k1 */
 #define FA_ROW_LOOP(BODY)                                                     \
-    for (ptrdiff_t i = 0; i < n; i += 16) {                                   \
-        __mmask16 k_ = fa_mask16(n - i);                                      \
-        __mmask8 k0 = (__mmask8)k_, k1 = (__mmask8)(k_ >> 8);                 \
-        BODY                                                                  \
-    }
+    FA_ROW_FOR(n, const __mmask8 k0 = (__mmask8)k_;                           \
+                  const __mmask8 k1 = (__mmask8)(k_ >> 8);                    \
+                  BODY)
 
 /* softmax rows in float (AVX-512).  d = x - m exactly as s + err (Fast2Sum,
  * the operand of larger magnitude first); e^d = 2^k (thi + sv) from the
@@ -1973,11 +1951,8 @@ static FA_INLINE void fa_softmax_e16(const struct fa_sm_consts *c, int mode, __m
 /* (a + b) c in double, rounded once to float */
 static inline __m512 fa_times_sum_f64(__m512 a, __m512 b, __m512d c)
 {
-    __m512d lo = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(a)),
-                                             _mm512_cvtps_pd(_mm512_castps512_ps256(b))), c);
-    __m512d hi = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1)),
-                                             _mm512_cvtps_pd(_mm512_extractf32x8_ps(b, 1))), c);
-    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+    return fa_narrow_ps(_mm512_mul_pd(_mm512_add_pd(fa_lo_pd(a), fa_lo_pd(b)), c),
+                        _mm512_mul_pd(_mm512_add_pd(fa_hi_pd(a), fa_hi_pd(b)), c));
 }
 
 static FA_INLINE void fa_softmax_scale16(float *y, const float *svr, __mmask16 k, __m512 ih, __m512 il,
@@ -1991,24 +1966,10 @@ static FA_INLINE void fa_softmax_scale16(float *y, const float *svr, __mmask16 k
     _mm512_mask_storeu_ps(y, k, v);
 }
 
-/* the row in steps of 16, the last one masked */
-#define FA_SM_FOR(i, n, STEP)                                                 \
-    do {                                                                      \
-        ptrdiff_t i = 0;                                                      \
-        for (; i + 16 <= (n); i += 16) {                                      \
-            const __mmask16 k_ = (__mmask16)0xFFFF;                           \
-            STEP                                                              \
-        }                                                                     \
-        if (i < (n)) {                                                        \
-            const __mmask16 k_ = fa_mask16((n) - i);                          \
-            STEP                                                              \
-        }                                                                     \
-    } while (0)
-
 static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float *svr)
 {
     __m512 mx = _mm512_set1_ps(-INFINITY), mn = _mm512_set1_ps(INFINITY);
-    FA_SM_FOR(i, n,
+    FA_ROW_FOR(n,
         __m512 v = _mm512_maskz_loadu_ps(k_, x + i);
         mx = _mm512_mask_max_ps(mx, k_, v, mx);
         mn = _mm512_mask_min_ps(mn, k_, v, mn);
@@ -2040,16 +2001,16 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float
 #define FA_SM_STEP(MODE)                                                      \
     fa_softmax_e16(&c, MODE, _mm512_maskz_loadu_ps(k_, x + i), k_, y + i, svr + i, &S, &C); \
     if ((i & 255) == 240) {                                                   \
-        C0 = _mm512_add_pd(C0, _mm512_cvtps_pd(_mm512_castps512_ps256(C)));   \
-        C1 = _mm512_add_pd(C1, _mm512_cvtps_pd(_mm512_extractf32x8_ps(C, 1))); \
+        C0 = _mm512_add_pd(C0, fa_lo_pd(C));                                  \
+        C1 = _mm512_add_pd(C1, fa_hi_pd(C));                                  \
         C = _mm512_setzero_ps();                                              \
     }
     if (mode == FA_SM_M_FIRST)
-        FA_SM_FOR(i, n, FA_SM_STEP(FA_SM_M_FIRST));
+        FA_ROW_FOR(n, FA_SM_STEP(FA_SM_M_FIRST));
     else if (mode == FA_SM_X_FIRST)
-        FA_SM_FOR(i, n, FA_SM_STEP(FA_SM_X_FIRST));
+        FA_ROW_FOR(n, FA_SM_STEP(FA_SM_X_FIRST));
     else
-        FA_SM_FOR(i, n, FA_SM_STEP(FA_SM_ANY));
+        FA_ROW_FOR(n, FA_SM_STEP(FA_SM_ANY));
 #undef FA_SM_STEP
     float sl[16], cl[16];
     double cd[16];
@@ -2069,7 +2030,7 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float
     const float ihf = (float)inv;
     const __m512 ih = _mm512_set1_ps(ihf), il = _mm512_set1_ps((float)(inv - (double)ihf));
     const __m512d invd = _mm512_set1_pd(inv);
-    FA_SM_FOR(i, n, fa_softmax_scale16(y + i, svr + i, k_, ih, il, invd););
+    FA_ROW_FOR(n, fa_softmax_scale16(y + i, svr + i, k_, ih, il, invd););
 }
 
 static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n, int log_out,
@@ -2083,12 +2044,11 @@ static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n,
     }
     __m512 mv = _mm512_set1_ps(-INFINITY);
     __mmask16 nan = 0;
-    for (ptrdiff_t i = 0; i < n; i += 16) {
-        __mmask16 k = fa_mask16(n - i);
-        __m512 v = _mm512_maskz_loadu_ps(k, x + i);
-        nan |= _mm512_mask_cmp_ps_mask(k, v, v, _CMP_UNORD_Q);
-        mv = _mm512_mask_max_ps(mv, k, v, mv);
-    }
+    FA_ROW_FOR(n,
+        __m512 v = _mm512_maskz_loadu_ps(k_, x + i);
+        nan |= _mm512_mask_cmp_ps_mask(k_, v, v, _CMP_UNORD_Q);
+        mv = _mm512_mask_max_ps(mv, k_, v, mv);
+    );
     float mf = _mm512_reduce_max_ps(mv);
     if (nan || mf == INFINITY || mf == -INFINITY) {
         for (ptrdiff_t i = 0; i < n; i++)
@@ -2113,13 +2073,13 @@ static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n,
         s1 = _mm512_mask_add_pd(s1, b1, s1, e1);
         c0 = _mm512_mask_add_pd(c0, k0 & (__mmask8)~b0, c0, one);
         c1 = _mm512_mask_add_pd(c1, k1 & (__mmask8)~b1, c1, one);
-    )
+    );
 #undef FA_SOFTMAX_E
     const __m512d lt = _mm512_set1_pd(log1p((fa_fold16(c0, c1) - 1.0) + fa_fold16(s0, s1)));
     FA_ROW_LOOP(
         fa_store8_ps(y + i, k0, _mm512_sub_pd(_mm512_sub_pd(fa_load8_pd(x + i, k0), m), lt));
         fa_store8_ps(y + i + 8, k1, _mm512_sub_pd(_mm512_sub_pd(fa_load8_pd(x + i + 8, k1), m), lt));
-    )
+    );
 }
 
 
@@ -2137,12 +2097,12 @@ static void FA_LOCAL(softmax_backward_f32_by_hand)(const void *gv, const void *y
         FA_ROW_LOOP(
             s0 = _mm512_add_pd(s0, fa_load8_pd(g + i, k0));
             s1 = _mm512_add_pd(s1, fa_load8_pd(g + i + 8, k1));
-        )
+        );
     } else {
         FA_ROW_LOOP(                            /* the products are exact */
             s0 = _mm512_fmadd_pd(fa_load8_pd(g + i, k0), fa_load8_pd(y + i, k0), s0);
             s1 = _mm512_fmadd_pd(fa_load8_pd(g + i + 8, k1), fa_load8_pd(y + i + 8, k1), s1);
-        )
+        );
     }
     const __m512d total = _mm512_set1_pd(fa_fold16(s0, s1));
     if (log_out) {
@@ -2153,7 +2113,7 @@ static void FA_LOCAL(softmax_backward_f32_by_hand)(const void *gv, const void *y
     fa_store8_ps(out + i + 8 * h, kh, _mm512_fnmadd_pd(                         \
         fa_exp_f64x8_t16(_mm512_min_pd(hi, _mm512_max_pd(lo, fa_load8_pd(y + i + 8 * h, kh))), t0, t1), \
         total, fa_load8_pd(g + i + 8 * h, kh)));
-        FA_ROW_LOOP(FA_LOG_SOFTMAX_GRAD(0, k0) FA_LOG_SOFTMAX_GRAD(1, k1))
+        FA_ROW_LOOP(FA_LOG_SOFTMAX_GRAD(0, k0) FA_LOG_SOFTMAX_GRAD(1, k1));
 #undef FA_LOG_SOFTMAX_GRAD
     } else {
         /* y ((g - t_hi) - t_lo) in float, t = t_hi + t_lo to 2^-48: g - t_hi is
@@ -2163,14 +2123,14 @@ static void FA_LOCAL(softmax_backward_f32_by_hand)(const void *gv, const void *y
         double t = _mm512_cvtsd_f64(total);
         const __m512 th = _mm512_set1_ps((float)t);
         const __m512 tl = _mm512_set1_ps((float)(t - (double)(float)t));
-        for (ptrdiff_t i = 0; i < n; i += 16) {
-            __mmask16 k = fa_mask16(n - i);
-            __m512 d = _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, g + i), th), tl);
-            _mm512_mask_storeu_ps(out + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, y + i), d));
-        }
+        FA_ROW_FOR(n,
+            __m512 d = _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k_, g + i), th), tl);
+            _mm512_mask_storeu_ps(out + i, k_, _mm512_mul_ps(_mm512_maskz_loadu_ps(k_, y + i), d));
+        );
     }
 }
 #undef FA_ROW_LOOP
+#undef FA_ROW_FOR
 #endif
 
 #define FA_TABLE_ENTRY(name) FA_LOCAL(name##_f32), FA_LOCAL(name##_f64),
