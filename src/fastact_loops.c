@@ -303,6 +303,12 @@ FA_DEFINE_BY_HAND_ENTRIES(tanh)
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #include "fastact_pw_f32_table.h"
 
+/* -v, exactly (the sign bit flipped, NaN too) */
+static inline __m512 fa_neg_ps(__m512 v)
+{
+    return _mm512_xor_ps(v, _mm512_set1_ps(-0.0f));
+}
+
 static inline __mmask16 fa_pw_f32_in_range(__m512 x)
 {
     return _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(FA_PW_F32_LIMIT), _CMP_LT_OQ);
@@ -620,7 +626,7 @@ static inline __m512 fa_times_sigmoid_f32x16_any(__m512 a, __m512 u, const __m51
 #define FA_TIMES_SIGMOID_F32_BY_HAND 1
 #define FA_SOFTPLUS_GRAD_VEC(gv, xv) fa_times_sigmoid_f32x16_any((gv), (xv), P, th0, th1, tl0, tl1)
 #define FA_LOG_SIGMOID_GRAD_VEC(gv, xv)                                      \
-    fa_times_sigmoid_f32x16_any((gv), _mm512_xor_ps((xv), _mm512_set1_ps(-0.0f)), P, th0, th1, tl0, tl1)
+    fa_times_sigmoid_f32x16_any((gv), fa_neg_ps(xv), P, th0, th1, tl0, tl1)
 FA_DEFINE_MASKED_GRAD_LOOP(softplus, FA_SIGMOID_SETUP, FA_SOFTPLUS_GRAD_VEC)
 FA_DEFINE_MASKED_GRAD_LOOP(log_sigmoid, FA_SIGMOID_SETUP, FA_LOG_SIGMOID_GRAD_VEC)
 
@@ -1182,10 +1188,6 @@ FA_DEFINE_BY_HAND_ENTRIES(softplus)
 
 /* log_sigmoid(x) = -softplus(-x), the same loop's arithmetic (the sign
  * flips are exact; x -> +inf gives -0, as the double function) */
-static inline __m512 fa_neg_ps(__m512 v)
-{
-    return _mm512_xor_ps(v, _mm512_set1_ps(-0.0f));
-}
 #define FA_LOG_SIGMOID_VEC(v) fa_neg_ps(fa_softplus_f32x16_any(fa_neg_ps(v), T, &tabs))
 FA_DEFINE_MASKED_LOOP(log_sigmoid, FA_SOFTPLUS_SETUP, FA_LOG_SIGMOID_VEC)
 FA_DEFINE_HAND_PARAM_ENTRIES(log_sigmoid)
