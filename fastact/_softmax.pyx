@@ -6,6 +6,7 @@ x_i - max exact (float32) or carried as hi + lo (float64), summed in 16
 lanes (Neumaier-compensated for float64), a NaN row for a NaN or an
 infinite max (as PyTorch's inf - inf).
 """
+import fastact._family
 import fastact._ufuncs
 
 cimport numpy as cnp
@@ -46,6 +47,9 @@ def _run(const floating[:, ::1] a, const floating[:, ::1] b, floating[:, ::1] ou
     if scratch == NULL:
         raise MemoryError("could not allocate %d doubles for softmax rows" % (n_threads * n))
     cdef Py_ssize_t rows_per = (n_rows + n_threads - 1) // n_threads
+    # outputs from the element-wise loops' threshold up are written with
+    # streaming stores (the float32 rows on AVX-512, both ways)
+    cdef int stream = n_rows * n * <Py_ssize_t>sizeof(floating) >= fastact._family._stream_threshold()
     try:
         with nogil:
             # one block of rows per thread, each with its own scratch row
@@ -55,9 +59,9 @@ def _run(const floating[:, ::1] a, const floating[:, ::1] b, floating[:, ::1] ou
                 r1 = r0 + rows_per if r0 + rows_per < n_rows else n_rows
                 for r in range(r0, r1):
                     if backward:
-                        bwd(&a[r, 0], &b[r, 0], &out[r, 0], n, log_out, scratch + t * n)
+                        bwd(&a[r, 0], &b[r, 0], &out[r, 0], n, log_out, scratch + t * n, stream)
                     else:
-                        fwd(&a[r, 0], &out[r, 0], n, log_out, scratch + t * n)
+                        fwd(&a[r, 0], &out[r, 0], n, log_out, scratch + t * n, stream)
     finally:
         free(scratch)
 

@@ -93,9 +93,9 @@ cdef extern from "fastact_loops.h" nogil:
     void fa_half_to_float(const void *h, float *f, Py_ssize_t n)
     void fa_float_to_half(const float *f, void *h, Py_ssize_t n)
     ctypedef void (*fa_softmax_fn)(const void *x, void *y, Py_ssize_t n, int log_out,
-                                   double *scratch) noexcept nogil
+                                   double *scratch, int stream) noexcept nogil
     ctypedef void (*fa_softmax_backward_fn)(const void *g, const void *y, void *out, Py_ssize_t n,
-                                            int log_out, double *scratch) noexcept nogil
+                                            int log_out, double *scratch, int stream) noexcept nogil
     fa_softmax_fn fa_softmax_kernel(int is_double)
     fa_softmax_backward_fn fa_softmax_backward_kernel(int is_double)
 

@@ -238,7 +238,8 @@ def _parallel_threshold(name, dtype, min_parallel_elems=None):
 
 def _stream_threshold(n_bytes=None):
     """Get (and with a value, set) the output size in bytes from which the
-    element-wise loops (these and fastact._family's) write with streaming
+    element-wise loops (these and fastact._family's, whose threshold the
+    softmax rows read too) write with streaming
     stores; returns the previous value.  For the benchmarks and tests (0
     streams everything)."""
     global stream_min_bytes

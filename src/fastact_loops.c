@@ -2067,18 +2067,26 @@ static inline __m512 fa_times_sum_f64(__m512 a, __m512 b, __m512d c)
                         _mm512_mul_pd(_mm512_add_pd(fa_hi_pd(a), fa_hi_pd(b)), c));
 }
 
-static FA_INLINE void fa_softmax_scale16(float *y, const float *svr, __mmask16 k, __m512 ih, __m512 il,
-                                         __m512d invd)
+/* stream: a constant at each call (a full, aligned step) */
+static FA_INLINE void fa_softmax_scale16(float *y, const float *tr, const float *svr, __mmask16 k,
+                                         __m512 ih, __m512 il, __m512d invd, int stream)
 {
-    __m512 T = _mm512_maskz_loadu_ps(k, y), sv = _mm512_maskz_loadu_ps(k, svr);
+    __m512 T = _mm512_maskz_loadu_ps(k, tr), sv = _mm512_maskz_loadu_ps(k, svr);
     __m512 v = _mm512_fmadd_ps(T, ih, _mm512_fmadd_ps(T, il, _mm512_mul_ps(sv, ih)));
     __mmask16 tiny = _mm512_cmp_ps_mask(v, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
     if (tiny)
         v = _mm512_mask_mov_ps(v, tiny, fa_times_sum_f64(T, sv, invd));
-    _mm512_mask_storeu_ps(y, k, v);
+    if (stream)
+        _mm512_stream_ps(y, v);
+    else
+        _mm512_mask_storeu_ps(y, k, v);
 }
 
-static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float *svr)
+/* svr: scratch for 2n floats (the t and the s); y is written once, in the
+ * last pass (streaming where asked).  While the second pass computes, the
+ * next row (x + n, as the callers' C-contiguous rows lie) is prefetched:
+ * the first pass of every row but the first then reads from the cache. */
+static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float *svr, int stream)
 {
     __m512 mx = _mm512_set1_ps(-INFINITY), mn = _mm512_set1_ps(INFINITY);
     FA_ROW_FOR(n,
@@ -2108,10 +2116,12 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float
     /* C (the sv and S's rounding errors) is moved into double every 16
      * vectors: a float C over a long row would drift by its own roundings
      * (a row of equal values rounds the same way every time) */
+    float *tr = svr + n;
     __m512 S = _mm512_set1_ps(0x1p41f), C = _mm512_setzero_ps();
     __m512d C0 = _mm512_setzero_pd(), C1 = _mm512_setzero_pd();
 #define FA_SM_STEP(MODE)                                                      \
-    fa_softmax_e16(&c, MODE, _mm512_maskz_loadu_ps(k_, x + i), k_, y + i, svr + i, &S, &C); \
+    _mm_prefetch((const char *)(x + n + i), _MM_HINT_T0);                 \
+    fa_softmax_e16(&c, MODE, _mm512_maskz_loadu_ps(k_, x + i), k_, tr + i, svr + i, &S, &C); \
     if ((i & 255) == 240) {                                                   \
         C0 = _mm512_add_pd(C0, fa_lo_pd(C));                                  \
         C1 = _mm512_add_pd(C1, fa_hi_pd(C));                                  \
@@ -2142,16 +2152,30 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float
     const float ihf = (float)inv;
     const __m512 ih = _mm512_set1_ps(ihf), il = _mm512_set1_ps((float)(inv - (double)ihf));
     const __m512d invd = _mm512_set1_pd(inv);
-    FA_ROW_FOR(n, fa_softmax_scale16(y + i, svr + i, k_, ih, il, invd););
+    ptrdiff_t head = stream ? fa_nt_head(y, sizeof(float), n) : -1;
+    if (head < 0) {
+        FA_ROW_FOR(n, fa_softmax_scale16(y + i, tr + i, svr + i, k_, ih, il, invd, 0););
+        return;
+    }
+    /* streaming: plain stores up to y's first 64-byte boundary and in the
+     * last partial step */
+    if (head > 0)
+        fa_softmax_scale16(y, tr, svr, fa_mask16(head), ih, il, invd, 0);
+    ptrdiff_t i = head;
+    for (; i + 16 <= n; i += 16)
+        fa_softmax_scale16(y + i, tr + i, svr + i, (__mmask16)0xFFFF, ih, il, invd, 1);
+    if (i < n)
+        fa_softmax_scale16(y + i, tr + i, svr + i, fa_mask16(n - i), ih, il, invd, 0);
+    _mm_sfence();
 }
 
 static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n, int log_out,
-                                          double *e)
+                                          double *e, int stream)
 {
     const float *x = (const float *)xv;
     float *y = (float *)yv;
     if (!log_out) {
-        fa_softmax_rows_f32_exp(x, y, n, (float *)(void *)e);
+        fa_softmax_rows_f32_exp(x, y, n, (float *)(void *)e, stream);
         return;
     }
     __m512 mv = _mm512_set1_ps(-INFINITY);
@@ -2199,7 +2223,7 @@ static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n,
  * fa_softmax_backward_row_f32; e^y for any y (clamped to [-800, 710], NaN
  * kept: max/min return their second operand for NaN) */
 static void FA_LOCAL(softmax_backward_f32_by_hand)(const void *gv, const void *yv, void *ov,
-                                                   ptrdiff_t n, int log_out, double *e)
+                                                   ptrdiff_t n, int log_out, double *e, int stream)
 {
     (void)e;
     const float *g = (const float *)gv, *y = (const float *)yv;
@@ -2235,10 +2259,31 @@ static void FA_LOCAL(softmax_backward_f32_by_hand)(const void *gv, const void *y
         double t = _mm512_cvtsd_f64(total);
         const __m512 th = _mm512_set1_ps((float)t);
         const __m512 tl = _mm512_set1_ps((float)(t - (double)(float)t));
-        FA_ROW_FOR(n,
-            __m512 d = _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k_, g + i), th), tl);
-            _mm512_mask_storeu_ps(out + i, k_, _mm512_mul_ps(_mm512_maskz_loadu_ps(k_, y + i), d));
-        );
+        /* the next rows' g and y (C-contiguous rows) asked for meanwhile;
+         * streaming stores from out's first 64-byte boundary where asked */
+#define FA_SM_BWD(k, PUT)                                                     \
+        do {                                                                  \
+            _mm_prefetch((const char *)(g + n + i), _MM_HINT_T0);             \
+            _mm_prefetch((const char *)(y + n + i), _MM_HINT_T0);             \
+            __m512 d = _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, g + i), th), tl); \
+            PUT(out + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, y + i), d)); \
+        } while (0)
+#define FA_SM_STREAM(p, k, v) _mm512_stream_ps((p), (v))
+        ptrdiff_t head = stream ? fa_nt_head(out, sizeof(float), n) : -1;
+        if (head < 0) {
+            FA_ROW_FOR(n, FA_SM_BWD(k_, _mm512_mask_storeu_ps););
+        } else {
+            ptrdiff_t i = 0;
+            if (head > 0)
+                FA_SM_BWD(fa_mask16(head), _mm512_mask_storeu_ps);
+            for (i = head; i + 16 <= n; i += 16)
+                FA_SM_BWD((__mmask16)0xFFFF, FA_SM_STREAM);
+            if (i < n)
+                FA_SM_BWD(fa_mask16(n - i), _mm512_mask_storeu_ps);
+            _mm_sfence();
+        }
+#undef FA_SM_STREAM
+#undef FA_SM_BWD
     }
 }
 #undef FA_ROW_LOOP
@@ -2434,13 +2479,16 @@ static void FA_LOCAL(float_to_half)(const float *f, void *hv, ptrdiff_t n)
 
 #define FA_DEFINE_SOFTMAX_LOOPS(T, sfx)                                       \
     static void FA_LOCAL(softmax_##sfx)(const void *x, void *y, ptrdiff_t n, int log_out, \
-                                        double *scratch)                      \
+                                        double *scratch, int stream)          \
     {                                                                         \
+        (void)stream;                                                         \
         fa_softmax_row_##sfx((const T *)x, (T *)y, n, log_out, scratch);      \
     }                                                                         \
     static void FA_LOCAL(softmax_backward_##sfx)(const void *g, const void *y, void *out, \
-                                                 ptrdiff_t n, int log_out, double *scratch) \
+                                                 ptrdiff_t n, int log_out, double *scratch, \
+                                                 int stream)                  \
     {                                                                         \
+        (void)stream;                                                         \
         fa_softmax_backward_row_##sfx((const T *)g, (const T *)y, (T *)out, n, log_out, scratch); \
     }
 FA_DEFINE_SOFTMAX_LOOPS(float, f32)

@@ -72,9 +72,12 @@ typedef void (*fa_param_fn)(const void *x, void *y, ptrdiff_t n, const double *p
 typedef void (*fa_grad_fn)(const void *g, const void *in, void *out, ptrdiff_t n, const double *p);
 typedef void (*fa_half_to_float_fn)(const void *h, float *f, ptrdiff_t n);
 typedef void (*fa_float_to_half_fn)(const float *f, void *h, ptrdiff_t n);
-typedef void (*fa_softmax_fn)(const void *x, void *y, ptrdiff_t n, int log_out, double *scratch);
+/* stream: write y (out) with streaming stores where the kernel can (the
+ * float softmax rows on AVX-512; the others ignore it) */
+typedef void (*fa_softmax_fn)(const void *x, void *y, ptrdiff_t n, int log_out, double *scratch,
+                              int stream);
 typedef void (*fa_softmax_backward_fn)(const void *g, const void *y, void *out, ptrdiff_t n,
-                                       int log_out, double *scratch);
+                                       int log_out, double *scratch, int stream);
 
 #define FA_ENUM_PARAM(name) FA_P_##name,
 enum fa_param_kernel { FA_PARAM_KERNELS(FA_ENUM_PARAM) FA_N_PARAM };

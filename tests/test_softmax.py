@@ -120,6 +120,45 @@ def test_out_written_directly_in_place_or_through_a_copy(dtype, log_out):
         np.testing.assert_array_equal(fn(x, out=np.empty(x.shape)), y.astype(np.float64))
 
 
+@DTYPE
+@pytest.mark.parametrize("log_out", [False, True], ids=["softmax", "log_softmax"])
+def test_streaming_stores_give_the_same_bits(dtype, log_out):
+    """Large outputs are written with streaming stores (AVX-512's float32
+    softmax rows); with the threshold at 0 every call is, at every alignment
+    of out and row length (the plain stores before the first 64-byte
+    boundary and after the last full step), in place too."""
+    from fastact._ufuncs import _stream_threshold
+    fn, bwd = (fastact.log_softmax, grad.log_softmax) if log_out else (fastact.softmax, grad.softmax)
+    previous = _stream_threshold()
+    try:
+        for n in (1, 15, 16, 17, 37, 1003):
+            rng = np.random.default_rng(n)
+            x = rng.normal(scale=5, size=(6, n)).astype(dtype)
+            x[1] = rng.uniform(-1e3, 1e3, n)                  # huge spread: tiny results
+            g = rng.uniform(-1, 1, x.shape).astype(dtype)
+            _stream_threshold(1 << 62)
+            plain = fn(x)
+            plain_b = bwd(g, plain)
+            _stream_threshold(0)
+            buf = np.zeros(x.size + 64, dtype)
+            for offset in (0, 1, 3, 64 // np.dtype(dtype).itemsize - 1):
+                out = buf[offset:offset + x.size].reshape(x.shape)
+                assert fn(x, out=out) is out
+                np.testing.assert_array_equal(out, plain, err_msg=str((n, offset)))
+                assert bwd(g, plain, out=out) is out
+                np.testing.assert_array_equal(out, plain_b, err_msg=str((n, offset)))
+            xi = x.copy()
+            np.testing.assert_array_equal(fn(xi, out=xi), plain)
+            with fastact.num_threads(2):
+                big = np.tile(x, (50, 1))
+                np.testing.assert_array_equal(fn(big), np.tile(plain, (50, 1)))
+                np.testing.assert_array_equal(bwd(np.tile(g, (50, 1)), np.tile(plain, (50, 1))),
+                                              np.tile(plain_b, (50, 1)))
+    finally:
+        _stream_threshold(previous)
+    from fastact import _family
+    assert _family._stream_threshold() == previous
+
 def test_special_rows_and_dtypes():
     assert np.isnan(fastact.softmax([1.0, np.nan])).all()
     assert np.isnan(fastact.softmax([np.inf, 1.0])).all()          # as PyTorch: inf - inf
