@@ -1345,14 +1345,38 @@ static inline __m512 fa_gelu_fast_f32x16(__m512 x, const float (*N)[32], const f
     return y;
 }
 
+/* The backward's fast path, |x| <= 8.48: g G(a) (x <= 0) or g (1 - G(a)),
+ * G = Phi(-a) - a phi(a) from a second table on the same intervals (its fit
+ * held to its interval's scale where G crosses zero, at 0.7518), G
+ * rounded once, then 1 - G and the product; vectors with a lane beyond
+ * take the path above. */
+static inline __m512 fa_gelu_grad_fast_f32x16(__m512 g, __m512 x, const float (*GT)[32],
+                                              const float (*T)[32], const struct fa_exp2_tabs *tb)
+{
+    __m512 a = _mm512_abs_ps(x);
+    __m512 u = _mm512_fmadd_ps(a, a, _mm512_add_ps(a, a));
+    __m512 t, c0, P = fa_table_poly_at(u, a, GT, FA_PW_GELU_N_F32_ROWS, FA_PW_GELU_N_F32_SCALE, 0.0f,
+                                       &t, &c0, NULL);
+    __m512 d = _mm512_fmadd_ps(t, P, c0);
+    d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ),
+                           _mm512_set1_ps(1.0f), d);
+    __m512 y = _mm512_mul_ps(g, d);
+    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_GT_OQ);
+    if (far)
+        y = _mm512_mask_mov_ps(y, far, fa_gelu_grad_f32x16(g, x, T, tb));
+    return y;
+}
+
+#define FA_GELU_SETUP                                                         \
+    const float (*T)[32] = fa_pw_gelu_m_f32_table;                            \
+    const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();                     \
+    const float (*N)[32] = fa_pw_gelu_n_f32_table;
 #define FA_GELU_GRAD_SETUP                                                    \
     const float (*T)[32] = fa_pw_gelu_m_f32_table;                            \
-    const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();
-#define FA_GELU_SETUP                                                         \
-    FA_GELU_GRAD_SETUP                                                        \
-    const float (*N)[32] = fa_pw_gelu_n_f32_table;
+    const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();                     \
+    const float (*GT)[32] = fa_pw_gelu_g_f32_table;
 #define FA_GELU_VEC(v) fa_gelu_fast_f32x16((v), N, T, &tabs)
-#define FA_GELU_GRAD_VEC(gv, xv) fa_gelu_grad_f32x16((gv), (xv), T, &tabs)
+#define FA_GELU_GRAD_VEC(gv, xv) fa_gelu_grad_fast_f32x16((gv), (xv), GT, T, &tabs)
 FA_DEFINE_MASKED_LOOP(gelu, FA_GELU_SETUP, FA_GELU_VEC)
 FA_DEFINE_MASKED_GRAD_LOOP(gelu, FA_GELU_GRAD_SETUP, FA_GELU_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(gelu)

@@ -2,7 +2,8 @@
 #ifndef FASTACT_PW_GELU_N_F32_TABLE_H
 #define FASTACT_PW_GELU_N_F32_TABLE_H
 
-/* Phi(-a) on 32 intervals of a = |x| <= LIMIT: i = round(a (a + 2) * SCALE);
+/* Phi(-a) and Phi(-a) - a phi(a) on 32 intervals of a = |x| <= LIMIT:
+ * i = round(a (a + 2) * SCALE);
  * rows: c, c0, then P's coefficients from t^0 up: f(a) = c0 + t * P(t), t = a - c. */
 #define FA_PW_GELU_N_F32_ROWS 9
 #define FA_PW_GELU_N_F32_LIMIT 0x1.0f5c28p+3f
@@ -101,5 +102,99 @@ static const float fa_pw_gelu_n_f32_table[9][32] = {
     },
 };
 /* gelu_n: max relative error of the polynomials 2^-27.2 */
+
+static const float fa_pw_gelu_g_f32_table[9][32] = {
+    { /* c */
+        0x1.1b651cp-2f, 0x1.d77bbep-1f, 0x1.905e08p+0f, 0x1.09052cp+1f,
+        0x1.4038e8p+1f, 0x1.714114p+1f, 0x1.9de1dep+1f, 0x1.c7140ap+1f,
+        0x1.ed87cap+1f, 0x1.08db1p+2f, 0x1.1a0dc2p+2f, 0x1.2a52bp+2f,
+        0x1.39fe84p+2f, 0x1.4901fp+2f, 0x1.577268p+2f, 0x1.6584d4p+2f,
+        0x1.72f196p+2f, 0x1.80151ep+2f, 0x1.8cd79cp+2f, 0x1.993f54p+2f,
+        0x1.a564f4p+2f, 0x1.b0f65ap+2f, 0x1.bc8b74p+2f, 0x1.c7c53ep+2f,
+        0x1.d2c6ap+2f, 0x1.dd9f84p+2f, 0x1.e83bcap+2f, 0x1.f292cap+2f,
+        0x1.fccdccp+2f, 0x1.037a94p+3f, 0x1.08496ep+3f, 0x1.0d14cep+3f,
+    },
+    { /* c0 */
+        0x1.238ee4p-2f, -0x1.fabd1ap-5f, -0x1.fef112p-4f, -0x1.3e0a1ep-4f,
+        -0x1.330d2ap-5f, -0x1.05e7a6p-6f, -0x1.9d95cep-8f, -0x1.35daap-9f,
+        -0x1.be9658p-11f, -0x1.385feep-12f, -0x1.a8e902p-14f, -0x1.1d5bb4p-15f,
+        -0x1.75fbc4p-17f, -0x1.e424d2p-19f, -0x1.35e4bap-20f, -0x1.84123ep-22f,
+        -0x1.e93444p-24f, -0x1.2e6522p-25f, -0x1.72f386p-27f, -0x1.c42534p-29f,
+        -0x1.1014a6p-30f, -0x1.4f082ep-32f, -0x1.8e5ab4p-34f, -0x1.dc3316p-36f,
+        -0x1.1ab1e6p-37f, -0x1.4b9c86p-39f, -0x1.846228p-41f, -0x1.c8df3ap-43f,
+        -0x1.09313ep-44f, -0x1.2ed94p-46f, -0x1.68f914p-48f, -0x1.a5fa92p-50f,
+    },
+    { /* t^0 */
+        -0x1.7a1c7cp-1f, -0x1.33fb5ep-2f, 0x1.acf44ep-5f, 0x1.b62848p-4f,
+        0x1.306e66p-4f, 0x1.422412p-5f, 0x1.28927cp-6f, 0x1.f4af22p-8f,
+        0x1.8dcd18p-9f, 0x1.2e3256p-10f, 0x1.b9a966p-12f, 0x1.3bdec4p-13f,
+        0x1.b61db8p-15f, 0x1.2a7888p-16f, 0x1.905696p-18f, 0x1.05c1ap-19f,
+        0x1.5743d4p-21f, 0x1.b868dep-23f, 0x1.17a8c8p-24f, 0x1.60249cp-26f,
+        0x1.b51104p-28f, 0x1.14db64p-29f, 0x1.526942p-31f, 0x1.9f382p-33f,
+        0x1.f966c6p-35f, 0x1.2f987ap-36f, 0x1.6bc6ap-38f, 0x1.b55278p-40f,
+        0x1.033cb8p-41f, 0x1.2e27ccp-43f, 0x1.6f0952p-45f, 0x1.b517e4p-47f,
+    },
+    { /* t^1 */
+        0x1.aae846p-3f, 0x1.83fe26p-2f, 0x1.244662p-3f, -0x1.c72b46p-7f,
+        -0x1.93ef44p-5f, -0x1.3da92ap-5f, -0x1.6e0faap-6f, -0x1.695f04p-7f,
+        -0x1.43d8aep-8f, -0x1.0f4facp-9f, -0x1.aec01ep-11f, -0x1.4ac622p-12f,
+        -0x1.e8abdp-14f, -0x1.602f08p-15f, -0x1.f10144p-17f, -0x1.54865cp-18f,
+        -0x1.d1e758p-20f, -0x1.36f3fap-21f, -0x1.99bad8p-23f, -0x1.0aff16p-24f,
+        -0x1.5652ep-26f, -0x1.bed6ecp-28f, -0x1.191e84p-29f, -0x1.627194p-31f,
+        -0x1.bac26cp-33f, -0x1.10a998p-34f, -0x1.4e8b5p-36f, -0x1.9b5762p-38f,
+        -0x1.f266a8p-40f, -0x1.28a74ep-41f, -0x1.6f78c6p-43f, -0x1.be0e0ep-45f,
+    },
+    { /* t^2 */
+        0x1.c6b93ap-3f, -0x1.b1bd8p-5f, -0x1.1e2736p-3f, -0x1.e759fep-5f,
+        -0x1.e7d39cp-10f, 0x1.fda254p-7f, 0x1.d52204p-7f, 0x1.273fcp-7f,
+        0x1.379e3ep-8f, 0x1.27622cp-9f, 0x1.03129p-10f, 0x1.b04e84p-12f,
+        0x1.572a42p-13f, 0x1.076b3p-14f, 0x1.893b32p-16f, 0x1.1b93c6p-17f,
+        0x1.96402ap-19f, 0x1.1af41ap-20f, 0x1.83d666p-22f, 0x1.0629b2p-23f,
+        0x1.5be6a6p-25f, 0x1.d4adfp-27f, 0x1.2ffc5ap-28f, 0x1.8a623cp-30f,
+        0x1.fa33cp-32f, 0x1.3fedd8p-33f, 0x1.925896p-35f, 0x1.fa6de6p-37f,
+        0x1.39d0a8p-38f, 0x1.7dd4d6p-40f, 0x1.e2a6a4p-42f, 0x1.2ac5f2p-43f,
+    },
+    { /* t^3 */
+        -0x1.37345p-4f, -0x1.814608p-4f, 0x1.6e36cap-6f, 0x1.644e8cp-5f,
+        0x1.5bfadap-6f, 0x1.a403d2p-9f, -0x1.d12406p-9f, -0x1.0e000cp-8f,
+        -0x1.76edb6p-9f, -0x1.a77264p-10f, -0x1.a6a4a8p-11f, -0x1.866858p-12f,
+        -0x1.516e28p-13f, -0x1.1687dp-14f, -0x1.bb0beap-16f, -0x1.523c1ap-17f,
+        -0x1.fdb048p-19f, -0x1.73e0b2p-20f, -0x1.09f67cp-21f, -0x1.75fca6p-23f,
+        -0x1.017018p-24f, -0x1.66a1d6p-26f, -0x1.e07a08p-28f, -0x1.4134cp-29f,
+        -0x1.a832d8p-31f, -0x1.137efp-32f, -0x1.638572p-34f, -0x1.ca8b6ep-36f,
+        -0x1.22e726p-37f, -0x1.6a1458p-39f, -0x1.d3635ep-41f, -0x1.274d0ep-42f,
+    },
+    { /* t^4 */
+        -0x1.736694p-5f, 0x1.fec0bcp-6f, 0x1.9b5122p-6f, -0x1.76a5ep-8f,
+        -0x1.7e8e52p-7f, -0x1.aa54a4p-8f, -0x1.a5e7ep-10f, 0x1.17999ep-11f,
+        0x1.f6fcaap-11f, 0x1.8abacp-11f, 0x1.de2a54p-12f, 0x1.fac3f8p-13f,
+        0x1.e6a288p-14f, 0x1.b6f2cap-15f, 0x1.7765dap-16f, 0x1.319f22p-17f,
+        0x1.e797cp-19f, 0x1.76ea8ap-20f, 0x1.18a146p-21f, 0x1.9c6baep-23f,
+        0x1.273932p-24f, 0x1.aa24bp-26f, 0x1.2790eep-27f, 0x1.97c924p-29f,
+        0x1.1588ap-30f, 0x1.7304a2p-32f, 0x1.ebf9c8p-34f, 0x1.455e3ep-35f,
+        0x1.a7006ap-37f, 0x1.0d8bb6p-38f, 0x1.63c314p-40f, 0x1.cb2adep-42f,
+    },
+    { /* t^5 */
+        0x1.07a18ep-6f, 0x1.9547a6p-7f, -0x1.697e72p-7f, -0x1.a18284p-8f,
+        0x1.00c7ep-10f, 0x1.667f68p-9f, 0x1.c2cc6cp-10f, 0x1.310246p-11f,
+        -0x1.73ffcap-17f, -0x1.7d694ep-13f, -0x1.61151ep-13f, -0x1.d3cff8p-14f,
+        -0x1.0493e8p-14f, -0x1.07be5p-15f, -0x1.ed2efcp-17f, -0x1.b13caap-18f,
+        -0x1.7165dap-19f, -0x1.2d6a3p-20f, -0x1.dafa4cp-22f, -0x1.6e35f8p-23f,
+        -0x1.11d682p-24f, -0x1.9b4fp-26f, -0x1.27b378p-27f, -0x1.a690dep-29f,
+        -0x1.2929aep-30f, -0x1.9952e8p-32f, -0x1.173006p-33f, -0x1.7bc094p-35f,
+        -0x1.fa37bcp-37f, -0x1.4b078ap-38f, -0x1.beeae4p-40f, -0x1.26b35ep-41f,
+    },
+    { /* t^6 */
+        0x1.8beb06p-8f, -0x1.a00426p-8f, -0x1.6f0a2cp-10f, 0x1.90b5d4p-9f,
+        0x1.5ce72ep-10f, 0x1.1bf76ep-15f, -0x1.9dbbe2p-11f, -0x1.4b625ep-12f,
+        -0x1.6fd47ap-14f, -0x1.3d0904p-16f, 0x1.d6abc4p-16f, 0x1.a11d08p-16f,
+        0x1.a2d12ep-16f, 0x1.8efap-17f, 0x1.fd252cp-18f, 0x1.05a6p-18f,
+        0x1.ccaadcp-20f, 0x1.697b74p-21f, 0x1.4fa05ep-22f, 0x1.dcb2e4p-24f,
+        0x1.8b20fep-25f, 0x1.3e84bcp-26f, 0x1.cd35ep-28f, 0x1.64188p-29f,
+        0x1.0187c8p-30f, 0x1.6b0908p-32f, 0x1.fb5eb4p-34f, 0x1.6b20c4p-35f,
+        0x1.f73cbap-37f, 0x1.54becap-38f, 0x1.c73e08p-40f, 0x1.324ce4p-41f,
+    },
+};
+/* gelu_g: max relative error of the polynomials 2^-24.3 */
 
 #endif /* FASTACT_PW_GELU_N_F32_TABLE_H */
