@@ -1941,8 +1941,38 @@ static inline __m512 fa_gelu_tanh_grad_f32x16(__m512 g, __m512 x, const struct f
                            _mm512_setzero_ps());
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
-#define FA_GELU_TANH_GRAD_VEC(gv, xv) fa_gelu_tanh_grad_f32x16((gv), (xv), &tabs)
-FA_DEFINE_MASKED_GRAD_LOOP(gelu_tanh, FA_EXP2_TABS_SETUP, FA_GELU_TANH_GRAD_VEC)
+/* The backward's fast path, as the exact gelu's, for |x| <= 8.06: the
+ * derivative at -a, G = S - a v' S (1 - S), S = sigmoid(-v(a)) (1 - G at
+ * a), from a table of 32 polynomials of degree 8 on intervals uniform in
+ * a + 0.044715 a^3 (tools/fit_pw_f32.py gelu_tanh_n; held to an interval's
+ * scale where G crosses zero), no exponential and no reciprocal: g G or
+ * g (1 - G).  Vectors with a lane beyond take the path above.  (S(-a)
+ * moves by e^1.6 across an interval: a table of it for the forward was off
+ * by 2.5 ULP, where the forward above keeps 1.) */
+#include "fastact_pw_gelu_tanh_n_f32_table.h"
+
+static inline __m512 fa_gelu_tanh_grad_fast_f32x16(__m512 g, __m512 x, const float (*GT)[32],
+                                                   const struct fa_exp2_tabs *tb)
+{
+    __m512 a = _mm512_abs_ps(x);
+    __m512 w = _mm512_fmadd_ps(_mm512_mul_ps(a, _mm512_set1_ps(0.044715f)), _mm512_mul_ps(a, a), a);
+    __m512 t, c0, P = fa_table_poly_at(w, a, GT, FA_PW_GELU_TANH_N_F32_ROWS, FA_PW_GELU_TANH_N_F32_SCALE,
+                                       0.0f, &t, &c0, NULL);
+    __m512 d = _mm512_fmadd_ps(t, P, c0);
+    d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ),
+                           _mm512_set1_ps(1.0f), d);
+    __m512 y = _mm512_mul_ps(g, d);
+    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_TANH_N_F32_LIMIT), _CMP_GT_OQ);
+    if (far)
+        y = _mm512_mask_mov_ps(y, far, fa_gelu_tanh_grad_f32x16(g, x, tb));
+    return y;
+}
+
+#define FA_GELU_TANH_GRAD_SETUP                                               \
+    FA_EXP2_TABS_SETUP                                                        \
+    const float (*GT)[32] = fa_pw_gelu_tanh_g_f32_table;
+#define FA_GELU_TANH_GRAD_VEC(gv, xv) fa_gelu_tanh_grad_fast_f32x16((gv), (xv), GT, &tabs)
+FA_DEFINE_MASKED_GRAD_LOOP(gelu_tanh, FA_GELU_TANH_GRAD_SETUP, FA_GELU_TANH_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(gelu_tanh)
 #define FA_GELU_TANH_VEC(v) fa_gelu_tanh_f32x16((v), &tabs)
 FA_DEFINE_MASKED_LOOP(gelu_tanh, FA_EXP2_TABS_SETUP, FA_GELU_TANH_VEC)

@@ -2,7 +2,7 @@
 #ifndef FASTACT_PW_GELU_N_F32_TABLE_H
 #define FASTACT_PW_GELU_N_F32_TABLE_H
 
-/* Phi(-a) and Phi(-a) - a phi(a) on 32 intervals of a = |x| <= LIMIT:
+/* gelu_n and gelu_g on 32 intervals of a = |x| <= LIMIT:
  * i = round(a (a + 2) * SCALE);
  * rows: c, c0, then P's coefficients from t^0 up: f(a) = c0 + t * P(t), t = a - c. */
 #define FA_PW_GELU_N_F32_ROWS 9

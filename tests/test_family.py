@@ -382,14 +382,17 @@ def test_pytorch_defaults_and_special_values():
     ("gelu", (8.48, 8.4800005, 1e-31, 0.0, -1e-40)),
     # mish's tables of x from -13 to 9.49 / 10.49, and x (e^x - e^2x/2) below
     ("mish", (-13.0, -13.000001, 9.49, 9.490001, 10.49, 10.490001, -150.0, -151.0)),
+    # the tanh gelu gradient's table up to 8.06
+    ("gelu_tanh", (8.06, 8.060001, 0.0, 1e-40)),
 ])
 def test_float32_table_paths_and_their_edges(name, edges):
     """Whole vectors inside a hand kernel's (AVX-512 float32) table range,
     and vectors where a single lane leaves it (the other lanes then take the
     slower path too): all within the bound either way."""
-    lim = 8.48 if name == "gelu" else 13.0
-    x = np.linspace(-lim, 8.48 if name == "gelu" else 10.49, 160_000).astype(np.float32)
-    fn = getattr(A, name)
+    lo, hi = {"gelu": (-8.48, 8.48), "mish": (-13.0, 10.49), "gelu_tanh": (-8.06, 8.06)}[name]
+    x = np.linspace(lo, hi, 160_000).astype(np.float32)
+    fn, grad = ((lambda v: A.gelu(v, approximate="tanh")), (lambda g, v: G.gelu(g, v, approximate="tanh"))) \
+        if name == "gelu_tanh" else (getattr(A, name), getattr(G, name))
     alone = fn(x)
     exact = reference.FAMILY[name](x, exact_wide=True)
     assert ulp_error_vs(alone, exact).max() <= BOUND[name][0]
@@ -406,7 +409,7 @@ def test_float32_table_paths_and_their_edges(name, edges):
     # the gradients' tables (both kernels) on the same ranges, and mixed
     g = np.random.default_rng(3).uniform(-2, 2, x.size).astype(np.float32)
     for xs in [x] + [np.where(np.arange(x.size) % 16 == 7, np.float32(e), x) for e in edges]:
-        d = getattr(G, name)(g, xs)
+        d = grad(g, xs)
         ex = reference.GRAD[name](g, xs, exact_wide=True)
         ok = (ulp_error_vs(d, ex) <= GRAD_BOUND_F32[name]) | (np.abs(xs - ZERO_CROSSING[name]) < 0.5)
         assert ok.all(), xs[~ok][:5]
