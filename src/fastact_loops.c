@@ -1345,6 +1345,15 @@ static inline __m512 fa_gelu_fast_f32x16(__m512 x, const float (*N)[32], const f
     return y;
 }
 
+/* g d (x <= 0, NaN) or g (1 - d) (x > 0): the gelus' derivatives from
+ * their value d at -|x| (Phi(x) + Phi(-x) = 1, sigmoid's likewise) */
+static inline __m512 fa_times_reflected(__m512 g, __m512 x, __m512 d)
+{
+    d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ),
+                           _mm512_set1_ps(1.0f), d);
+    return _mm512_mul_ps(g, d);
+}
+
 /* The backward's fast path, |x| <= 8.48: g G(a) (x <= 0) or g (1 - G(a)),
  * G = Phi(-a) - a phi(a) from a second table on the same intervals (its fit
  * held to its interval's scale where G crosses zero, at 0.7518), G
@@ -1357,10 +1366,7 @@ static inline __m512 fa_gelu_grad_fast_f32x16(__m512 g, __m512 x, const float (*
     __m512 u = _mm512_fmadd_ps(a, a, _mm512_add_ps(a, a));
     __m512 t, c0, P = fa_table_poly_at(u, a, GT, FA_PW_GELU_N_F32_ROWS, FA_PW_GELU_N_F32_SCALE, 0.0f,
                                        &t, &c0, NULL);
-    __m512 d = _mm512_fmadd_ps(t, P, c0);
-    d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ),
-                           _mm512_set1_ps(1.0f), d);
-    __m512 y = _mm512_mul_ps(g, d);
+    __m512 y = fa_times_reflected(g, x, _mm512_fmadd_ps(t, P, c0));
     __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_GT_OQ);
     if (far)
         y = _mm512_mask_mov_ps(y, far, fa_gelu_grad_f32x16(g, x, T, tb));
@@ -1958,10 +1964,7 @@ static inline __m512 fa_gelu_tanh_grad_fast_f32x16(__m512 g, __m512 x, const flo
     __m512 w = _mm512_fmadd_ps(_mm512_mul_ps(a, _mm512_set1_ps(0.044715f)), _mm512_mul_ps(a, a), a);
     __m512 t, c0, P = fa_table_poly_at(w, a, GT, FA_PW_GELU_TANH_N_F32_ROWS, FA_PW_GELU_TANH_N_F32_SCALE,
                                        0.0f, &t, &c0, NULL);
-    __m512 d = _mm512_fmadd_ps(t, P, c0);
-    d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ),
-                           _mm512_set1_ps(1.0f), d);
-    __m512 y = _mm512_mul_ps(g, d);
+    __m512 y = fa_times_reflected(g, x, _mm512_fmadd_ps(t, P, c0));
     __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_TANH_N_F32_LIMIT), _CMP_GT_OQ);
     if (far)
         y = _mm512_mask_mov_ps(y, far, fa_gelu_tanh_grad_f32x16(g, x, tb));
