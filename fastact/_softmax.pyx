@@ -48,7 +48,8 @@ def _run(const floating[:, ::1] a, const floating[:, ::1] b, floating[:, ::1] ou
         raise MemoryError("could not allocate %d doubles for softmax rows" % (n_threads * n))
     cdef Py_ssize_t rows_per = (n_rows + n_threads - 1) // n_threads
     # outputs from the element-wise loops' threshold up are written with
-    # streaming stores (the float32 rows on AVX-512, both ways)
+    # streaming stores (AVX-512's float32 softmax rows, both ways; the
+    # log_softmax rows, in double, ignore it)
     cdef int stream = n_rows * n * <Py_ssize_t>sizeof(floating) >= fastact._family._stream_threshold()
     try:
         with nogil:

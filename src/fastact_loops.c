@@ -1740,13 +1740,15 @@ FA_DEFINE_HAND_PARAM_ENTRIES(tanhshrink)
  *   rounding; x is clamped to 9.49 for the table, where T rounds to 1
  *   (1 - T < 2^-26), so x above it gives x (+inf too);
  * - backward: g D, D = c0 + t P(t) rounded first, to 1 from 10.49 up
- *   (D - 1 < 2^-25);
+ *   (D - 1 < 2^-24.9, below half an ULP of 1's binade);
  * - below -13: with e = e^x (below 2^-18.7), T = e - e^2/2 and D = e (1 +
  *   x) - e^2 (x + 1/2), to O(e^3) relative: from the shared table exp,
  *   e = 2^k (thi + s), the e^2 term a small correction, rounded once (a
  *   second time for a subnormal result), in a branch that only vectors
  *   with such a lane take.  g D is scaled in two steps (2^max(k, -64)
- *   first), so that a subnormal D loses no bits of g's product.
+ *   first), so that a subnormal D loses no bits of g's product; x is
+ *   clamped at -200 there (g D underflows below -195 even for the largest
+ *   g), at -150 for x e^x.
  * About 24 operations per 16 lanes, against the double function's
  * quotient and exponential per element (6x faster on one core).  Over all
  * 2^32 inputs: forward 1.33 ULP; gradient 1.21 ULP with g = 1, 2.08 with
@@ -1809,7 +1811,7 @@ static inline __m512 fa_mish_grad_f32x16(__m512 g, __m512 x, const float (*D)[32
     __mmask16 pinf = _mm512_cmp_ps_mask(x, _mm512_set1_ps(INFINITY), _CMP_EQ_OQ);
     if (tail | pinf) {
         /* g (e (1 + x) - e^2 (x + 1/2)), both sums exact down there */
-        __m512 z = _mm512_max_ps(_mm512_set1_ps(-150.0f), x), kj;
+        __m512 z = _mm512_max_ps(_mm512_set1_ps(-200.0f), x), kj;
         __m512 f = fa_mish_tail(z, _mm512_add_ps(z, _mm512_set1_ps(1.0f)),
                                 _mm512_add_ps(z, _mm512_set1_ps(0.5f)), tb, &kj);
         __m512 k1 = _mm512_max_ps(kj, _mm512_set1_ps(-64.0f));
@@ -2105,8 +2107,8 @@ static inline double fa_fold16(__m512d lo, __m512d hi)
  * the operand of larger magnitude first); e^d = 2^k (thi + sv) from the
  * 32-entry table (thi exact, sv = thi (e^r - 1) + tlo; r by two FMAs with
  * ln2 in two floats: the first product need not be exact, the FMA rounds
- * only the small difference).  thi 2^k goes to y and sv 2^k to the scratch
- * row, both times 2^40 (the tables are scaled) so that neither is
+ * only the small difference).  thi 2^k and sv 2^k go to the two halves of
+ * the scratch row (y is written once, in the last pass), both times 2^40 (the tables are scaled) so that neither is
  * subnormal for d >= -110; the sum of the thi 2^k is exact by Fast2Sum, each
  * lane started at 2^41 (above any term), its errors and the sv 2^k summed
  * apart.  The last pass forms (T + S) (ih + il), 1 / sum in two floats,
@@ -2125,7 +2127,7 @@ struct fa_sm_consts {
 };
 
 static FA_INLINE void fa_softmax_e16(const struct fa_sm_consts *c, int mode, __m512 v, __mmask16 k,
-                                     float *y, float *svr, __m512 *S, __m512 *C)
+                                     float *tr, float *svr, __m512 *S, __m512 *C)
 {
     __m512 a, b, s, err;
     __mmask16 kv = k;                       /* the lanes with a value, 0 in the others */
@@ -2158,7 +2160,7 @@ static FA_INLINE void fa_softmax_e16(const struct fa_sm_consts *c, int mode, __m
     __m512 sv = _mm512_fmadd_ps(thi, q, _mm512_permutex2var_ps(c->tl0, j, c->tl1));
     __m512 T = _mm512_maskz_scalef_ps(kv, thi, kj);
     sv = _mm512_maskz_scalef_ps(kv, sv, kj);
-    _mm512_mask_storeu_ps(y, k, T);
+    _mm512_mask_storeu_ps(tr, k, T);
     _mm512_mask_storeu_ps(svr, k, sv);
     __m512 S1 = _mm512_add_ps(*S, T);
     *C = _mm512_add_ps(_mm512_add_ps(*C, _mm512_add_ps(_mm512_sub_ps(*S, S1), T)), sv);

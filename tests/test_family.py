@@ -413,6 +413,15 @@ def test_float32_table_paths_and_their_edges(name, edges):
         ex = reference.GRAD[name](g, xs, exact_wide=True)
         ok = (ulp_error_vs(d, ex) <= GRAD_BOUND_F32[name]) | (np.abs(xs - ZERO_CROSSING[name]) < 0.5)
         assert ok.all(), xs[~ok][:5]
+    # the far tails with gradients near the float range's top, where g f'(x)
+    # stays a float well past where f'(x) alone underflows
+    xt = np.concatenate([np.linspace(-200, -13, 4001), np.linspace(-40, 40, 801)]).astype(np.float32)
+    for gmag in (1e30, 3e38):
+        gt = np.where(np.arange(xt.size) % 2, gmag, -gmag).astype(np.float32)
+        d = grad(gt, xt)
+        ex = reference.GRAD[name](gt, xt, exact_wide=True)
+        ok = (ulp_error_vs(d, ex) <= GRAD_BOUND_F32[name]) | (np.abs(xt - ZERO_CROSSING[name]) < 0.5)
+        assert ok.all(), (gmag, xt[~ok][:5], d[~ok][:5], ex[~ok][:5])
 
 def test_float64_gelu_gradient_against_mpmath():
     mpmath = pytest.importorskip("mpmath")

@@ -124,7 +124,8 @@ def test_out_written_directly_in_place_or_through_a_copy(dtype, log_out):
 @pytest.mark.parametrize("log_out", [False, True], ids=["softmax", "log_softmax"])
 def test_streaming_stores_give_the_same_bits(dtype, log_out):
     """Large outputs are written with streaming stores (AVX-512's float32
-    softmax rows); with the threshold at 0 every call is, at every alignment
+    softmax rows, both ways; log_softmax's ignore the flag, and are checked
+    for that); with the threshold at 0 every call is, at every alignment
     of out and row length (the plain stores before the first 64-byte
     boundary and after the last full step), in place too."""
     from fastact._ufuncs import _stream_threshold
