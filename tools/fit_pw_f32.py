@@ -26,12 +26,15 @@ for activations); other vectors take the general kernel.
     python tools/fit_pw_f32.py gelu_n > src/fastact_pw_gelu_n_f32_table.h
     python tools/fit_pw_f32.py gelu_tanh_n > src/fastact_pw_gelu_tanh_n_f32_table.h
 
-write the tables of four other hand-written kernels (SMALL_TABLES; of x
-itself for mish, of |x| for the others),
-for example the exact gelu's: M(a) = Phi(-a) e^(a^2 / 2) (the
+write the tables of the other hand-written kernels: the first four on
+equal intervals (SMALL_TABLES; of x itself for mish, of |x| for the
+others), for example the exact gelu's M(a) = Phi(-a) e^(a^2 / 2) (the
 scaled normal tail, smooth where Phi(-a) itself falls off too fast for a
 polynomial) on [0, 16), 32 intervals of width 1/2, interval
-round(a * 2 - 1/2), degree GELU_DEGREE.
+round(a * 2 - 1/2), degree GELU_DEGREE; the last two on intervals uniform
+in a function of |x| (MAPPED_TABLES), narrowing where the tabulated
+function falls off fastest: Phi(-|x|) itself, and the gelus' derivatives,
+for the kernels' fast paths up to |x| = 8.48 and 8.06.
 """
 import sys
 
