@@ -1265,6 +1265,23 @@ static inline __m512 fa_gelu_clamp(__m512 x, float lim)
     return _mm512_min_ps(_mm512_set1_ps(lim), _mm512_max_ps(_mm512_set1_ps(-lim), x));
 }
 
+/* x Phi(x) from v = |x| Phi(-|x|) >= 0: x - v for x > 0 (v <= x/2: no
+ * cancellation), else v with x's sign (-0 for x = -0 too) */
+static inline __m512 fa_gelu_from_tail(__m512 x, __m512 v)
+{
+    v = _mm512_or_ps(v, _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));
+    return _mm512_mask_sub_ps(v, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), x, v);
+}
+
+/* g d for x <= 0 (and NaN), g (1 - d) for x > 0: the gelus' derivatives
+ * from their value d at -|x| (Phi(x) + Phi(-x) = 1, sigmoid's likewise) */
+static inline __m512 fa_times_reflected(__m512 g, __m512 x, __m512 d)
+{
+    d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ),
+                           _mm512_set1_ps(1.0f), d);
+    return _mm512_mul_ps(g, d);
+}
+
 static inline __m512 fa_gelu_f32x16(__m512 x, const float (*T)[32], const struct fa_exp2_tabs *t)
 {
     /* a = min(|x|, 15.5), NaN kept (min returns its second operand) */
@@ -1273,12 +1290,8 @@ static inline __m512 fa_gelu_f32x16(__m512 x, const float (*T)[32], const struct
     __m512 m = _mm512_fmadd_ps(q.t, q.p, q.c0);
     __m512 p = _mm512_mul_ps(a, m);
     __m512 pe = _mm512_fmsub_ps(a, m, p);
-    __m512 v = _mm512_scalef_ps(
-        _mm512_fmadd_ps(p, q.thi, _mm512_fmadd_ps(pe, q.thi, _mm512_mul_ps(p, q.s))), q.kj);
-    /* v = |x| Phi(-|x|) with x's sign: -0 for x = -0 too */
-    v = _mm512_or_ps(v, _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));
-    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
-    return _mm512_mask_sub_ps(v, pos, x, v);
+    return fa_gelu_from_tail(x, _mm512_scalef_ps(
+        _mm512_fmadd_ps(p, q.thi, _mm512_fmadd_ps(pe, q.thi, _mm512_mul_ps(p, q.s))), q.kj));
 }
 
 static inline __m512 fa_gelu_grad_f32x16(__m512 g, __m512 x, const float (*T)[32],
@@ -1335,23 +1348,13 @@ static inline __m512 fa_gelu_fast_f32x16(__m512 x, const float (*N)[32], const f
     __m512 ath = _mm512_mul_ps(a, t), atl = _mm512_fmsub_ps(a, t, ath);
     __m512 v = _mm512_fmadd_ps(a, c0, _mm512_fmadd_ps(ath, p0, _mm512_fmadd_ps(ath, _mm512_mul_ps(t, Q),
                                                                                _mm512_mul_ps(atl, p0))));
-    v = _mm512_or_ps(v, _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));        /* -0 for x = -0 too */
-    __m512 y = _mm512_mask_sub_ps(v, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), x, v);
+    __m512 y = fa_gelu_from_tail(x, v);
     __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_GT_OQ)
                     | _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_NEQ_OQ),
                                               a, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
     if (far)
         y = _mm512_mask_mov_ps(y, far, fa_gelu_f32x16(x, T, tb));
     return y;
-}
-
-/* g d (x <= 0, NaN) or g (1 - d) (x > 0): the gelus' derivatives from
- * their value d at -|x| (Phi(x) + Phi(-x) = 1, sigmoid's likewise) */
-static inline __m512 fa_times_reflected(__m512 g, __m512 x, __m512 d)
-{
-    d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ),
-                           _mm512_set1_ps(1.0f), d);
-    return _mm512_mul_ps(g, d);
 }
 
 /* The backward's fast path, |x| <= 8.48: g G(a) (x <= 0) or g (1 - G(a)),
@@ -1757,15 +1760,10 @@ FA_DEFINE_HAND_PARAM_ENTRIES(tanhshrink)
 #define FA_MISH_F32_BY_HAND 1
 #include "fastact_pw_mish_f32_table.h"
 
-/* table D at x clamped to [-13, top] (NaN kept): D = c0 + t P(t) */
-static inline __m512 fa_mish_table(__m512 x, float top, const float (*D)[32], __m512 *xc,
-                                   __m512 *t, __m512 *P)
+/* x clamped to [-13, top] for the tables (NaN kept) */
+static inline __m512 fa_mish_clamp(__m512 x, float top)
 {
-    *xc = _mm512_min_ps(_mm512_set1_ps(top), _mm512_max_ps(_mm512_set1_ps(-FA_PW_MISH_F32_LIMIT), x));
-    __m512 c0;
-    *P = fa_small_table_poly(*xc, D, FA_PW_MISH_F32_ROWS, FA_PW_MISH_F32_SCALE, FA_PW_MISH_F32_OFFSET,
-                             t, &c0);
-    return c0;
+    return _mm512_min_ps(_mm512_set1_ps(top), _mm512_max_ps(_mm512_set1_ps(-FA_PW_MISH_F32_LIMIT), x));
 }
 
 /* below -13: a (w e - v e^2) / 2^k unrounded but for one rounding, w and v
@@ -1786,7 +1784,9 @@ static inline __m512 fa_mish_f32x16(__m512 x, const float (*T)[32], const struct
     /* x c0 + x (t P) rounded once (|t P| below half of |c0|); the small
      * product from x clamped (+inf: inf c0 + finite), x's sign for x = -0
      * too (-0 c0 + +0) */
-    __m512 xc, t, P, c0 = fa_mish_table(x, 0x1.2fae14p+3f, T, &xc, &t, &P);   /* 9.49 */
+    __m512 xc = fa_mish_clamp(x, 0x1.2fae14p+3f), t, c0;                     /* 9.49 */
+    __m512 P = fa_small_table_poly(xc, T, FA_PW_MISH_F32_ROWS, FA_PW_MISH_F32_SCALE,
+                                   FA_PW_MISH_F32_OFFSET, &t, &c0);
     __m512 y = _mm512_or_ps(_mm512_fmadd_ps(x, c0, _mm512_mul_ps(xc, _mm512_mul_ps(t, P))),
                             _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));
     __mmask16 tail = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-FA_PW_MISH_F32_LIMIT), _CMP_LT_OQ);
@@ -1802,8 +1802,9 @@ static inline __m512 fa_mish_f32x16(__m512 x, const float (*T)[32], const struct
 static inline __m512 fa_mish_grad_f32x16(__m512 g, __m512 x, const float (*D)[32],
                                          const struct fa_exp2_tabs *tb)
 {
-    __m512 xc, t, P, c0 = fa_mish_table(x, 0x1.4fae14p+3f, D, &xc, &t, &P);  /* 10.49 */
-    (void)xc;
+    __m512 t, c0, P = fa_small_table_poly(fa_mish_clamp(x, 0x1.4fae14p+3f), D,      /* 10.49 */
+                                          FA_PW_MISH_F32_ROWS, FA_PW_MISH_F32_SCALE,
+                                          FA_PW_MISH_F32_OFFSET, &t, &c0);
     /* g D, D rounded first (near D's zero t P outgrows c0, where the
      * forward's pair g c0 + g t P would gain little) */
     __m512 y = _mm512_mul_ps(g, _mm512_fmadd_ps(t, P, c0));
@@ -2097,6 +2098,36 @@ static inline double fa_fold16(__m512d lo, __m512d hi)
         }                                                                     \
     } while (0)
 
+/* FA_ROW_FOR writing out (floats) with streaming stores where stream asks:
+ * STEP(k, st) at i for the masked head up to out's first 64-byte boundary,
+ * the full steps (st = 1: stream them) and the masked tail, then a fence;
+ * all plain (st = 0) without stream or where out is not float-aligned */
+#define FA_ROW_FOR_STREAM(n, out, stream, STEP)                               \
+    do {                                                                      \
+        ptrdiff_t head_ = (stream) ? fa_nt_head((out), sizeof(float), (n)) : -1; \
+        if (head_ < 0) {                                                      \
+            FA_ROW_FOR(n, STEP(k_, 0););                                      \
+        } else {                                                              \
+            ptrdiff_t i = 0;                                                  \
+            if (head_ > 0)                                                    \
+                STEP(fa_mask16(head_), 0);                                    \
+            for (i = head_; i + 16 <= (n); i += 16)                           \
+                STEP((__mmask16)0xFFFF, 1);                                   \
+            if (i < (n))                                                      \
+                STEP(fa_mask16((n) - i), 0);                                  \
+            _mm_sfence();                                                     \
+        }                                                                     \
+    } while (0)
+
+/* v to p's lanes k, or streamed (a full, 64-byte-aligned step) */
+static FA_INLINE void fa_put16(float *p, __mmask16 k, __m512 v, int stream)
+{
+    if (stream)
+        _mm512_stream_ps(p, v);
+    else
+        _mm512_mask_storeu_ps(p, k, v);
+}
+
 /* the same as two halves of 8, k0 and k1 */
 #define FA_ROW_LOOP(BODY)                                                     \
     FA_ROW_FOR(n, const __mmask8 k0 = (__mmask8)k_;                           \
@@ -2174,7 +2205,7 @@ static inline __m512 fa_times_sum_f64(__m512 a, __m512 b, __m512d c)
                         _mm512_mul_pd(_mm512_add_pd(fa_hi_pd(a), fa_hi_pd(b)), c));
 }
 
-/* stream: a constant at each call (a full, aligned step) */
+/* stream: a constant at each call (fa_put16) */
 static FA_INLINE void fa_softmax_scale16(float *y, const float *tr, const float *svr, __mmask16 k,
                                          __m512 ih, __m512 il, __m512d invd, int stream)
 {
@@ -2183,10 +2214,7 @@ static FA_INLINE void fa_softmax_scale16(float *y, const float *tr, const float 
     __mmask16 tiny = _mm512_cmp_ps_mask(v, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
     if (tiny)
         v = _mm512_mask_mov_ps(v, tiny, fa_times_sum_f64(T, sv, invd));
-    if (stream)
-        _mm512_stream_ps(y, v);
-    else
-        _mm512_mask_storeu_ps(y, k, v);
+    fa_put16(y, k, v, stream);
 }
 
 /* svr: scratch for 2n floats (the t and the s); y is written once, in the
@@ -2259,21 +2287,9 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float
     const float ihf = (float)inv;
     const __m512 ih = _mm512_set1_ps(ihf), il = _mm512_set1_ps((float)(inv - (double)ihf));
     const __m512d invd = _mm512_set1_pd(inv);
-    ptrdiff_t head = stream ? fa_nt_head(y, sizeof(float), n) : -1;
-    if (head < 0) {
-        FA_ROW_FOR(n, fa_softmax_scale16(y + i, tr + i, svr + i, k_, ih, il, invd, 0););
-        return;
-    }
-    /* streaming: plain stores up to y's first 64-byte boundary and in the
-     * last partial step */
-    if (head > 0)
-        fa_softmax_scale16(y, tr, svr, fa_mask16(head), ih, il, invd, 0);
-    ptrdiff_t i = head;
-    for (; i + 16 <= n; i += 16)
-        fa_softmax_scale16(y + i, tr + i, svr + i, (__mmask16)0xFFFF, ih, il, invd, 1);
-    if (i < n)
-        fa_softmax_scale16(y + i, tr + i, svr + i, fa_mask16(n - i), ih, il, invd, 0);
-    _mm_sfence();
+#define FA_SM_SCALE(k, st) fa_softmax_scale16(y + i, tr + i, svr + i, (k), ih, il, invd, (st))
+    FA_ROW_FOR_STREAM(n, y, stream, FA_SM_SCALE);
+#undef FA_SM_SCALE
 }
 
 static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n, int log_out,
@@ -2368,32 +2384,19 @@ static void FA_LOCAL(softmax_backward_f32_by_hand)(const void *gv, const void *y
         const __m512 tl = _mm512_set1_ps((float)(t - (double)(float)t));
         /* the next rows' g and y (C-contiguous rows) asked for meanwhile;
          * streaming stores from out's first 64-byte boundary where asked */
-#define FA_SM_BWD(k, PUT)                                                     \
+#define FA_SM_BWD(k, st)                                                      \
         do {                                                                  \
             _mm_prefetch((const char *)(g + n + i), _MM_HINT_T0);             \
             _mm_prefetch((const char *)(y + n + i), _MM_HINT_T0);             \
             __m512 d = _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, g + i), th), tl); \
-            PUT(out + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, y + i), d)); \
+            fa_put16(out + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, y + i), d), (st)); \
         } while (0)
-#define FA_SM_STREAM(p, k, v) _mm512_stream_ps((p), (v))
-        ptrdiff_t head = stream ? fa_nt_head(out, sizeof(float), n) : -1;
-        if (head < 0) {
-            FA_ROW_FOR(n, FA_SM_BWD(k_, _mm512_mask_storeu_ps););
-        } else {
-            ptrdiff_t i = 0;
-            if (head > 0)
-                FA_SM_BWD(fa_mask16(head), _mm512_mask_storeu_ps);
-            for (i = head; i + 16 <= n; i += 16)
-                FA_SM_BWD((__mmask16)0xFFFF, FA_SM_STREAM);
-            if (i < n)
-                FA_SM_BWD(fa_mask16(n - i), _mm512_mask_storeu_ps);
-            _mm_sfence();
-        }
-#undef FA_SM_STREAM
+        FA_ROW_FOR_STREAM(n, out, stream, FA_SM_BWD);
 #undef FA_SM_BWD
     }
 }
 #undef FA_ROW_LOOP
+#undef FA_ROW_FOR_STREAM
 #undef FA_ROW_FOR
 #endif
 
