@@ -1070,39 +1070,36 @@ static inline const float (*fa_opaque_table(const float (*tab)[32]))[32]
     return tab;
 }
 
-/* A table of |x| (tools/fit_pw_f32.py's SMALL_TABLES) at a: the interval
- * round(u * scale + offset) from the rounded float's low bits (one FMA when
- * offset is an integer; 1.5 * 2^23 - 1/2 is not a float), u = a or another
- * increasing function of a (the exact gelu's a (a + 2)), the rows read from
- * memory (fa_opaque_table).  Returns P with f(a) = c0 + t P(t); with p0
- * (not NULL), Q with P = p0 + t Q(t) instead. */
-static inline __m512 fa_table_poly_at(__m512 u, __m512 a, const float (*T)[32], int rows,
-                                      float scale, float offset, __m512 *t, __m512 *c0,
-                                      __m512 *p0)
+/* A table of |x| (tools/fit_pw_f32.py) at a, interval i in the low 5 bits
+ * of k = i + 1.5 * 2^23 (MAPPED_TABLES: k from the kernel's increasing
+ * function of a), the rows read from memory (fa_opaque_table).  Returns P
+ * with f(a) = c0 + t P(t). */
+static inline __m512 fa_table_poly_k(__m512 k, __m512 a, const float (*T)[32], int rows,
+                                     __m512 *t, __m512 *c0)
 {
-    const __m512 shifter = _mm512_set1_ps(0x1.8p23f);
     T = fa_opaque_table(T);
-    /* an integer offset rides on the shifter (exact there): one FMA */
-    __m512 k = (offset == (float)(int)offset)
-        ? _mm512_fmadd_ps(u, _mm512_set1_ps(scale), _mm512_set1_ps(0x1.8p23f + offset))
-        : _mm512_add_ps(_mm512_fmadd_ps(u, _mm512_set1_ps(scale), _mm512_set1_ps(offset)), shifter);
     __m512i idx = _mm512_castps_si512(k);
 #define FA_SMALL_ROW(j) _mm512_permutex2var_ps(_mm512_loadu_ps(T[j]), idx, _mm512_loadu_ps(T[j] + 16))
     *t = _mm512_sub_ps(a, FA_SMALL_ROW(0));
     __m512 p = FA_SMALL_ROW(rows - 1);
-    for (int j = rows - 2; j >= (p0 ? 3 : 2); j--)
+    for (int j = rows - 2; j >= 2; j--)
         p = _mm512_fmadd_ps(p, *t, FA_SMALL_ROW(j));
-    if (p0)
-        *p0 = FA_SMALL_ROW(2);
     *c0 = FA_SMALL_ROW(1);
 #undef FA_SMALL_ROW
     return p;
 }
 
+/* The same at the interval round(a * scale + offset) (SMALL_TABLES, equal
+ * widths): one FMA when offset is an integer, which rides on the shifter
+ * exactly (1.5 * 2^23 - 1/2 is not a float) */
 static inline __m512 fa_small_table_poly(__m512 a, const float (*T)[32], int rows, float scale,
                                          float offset, __m512 *t, __m512 *c0)
 {
-    return fa_table_poly_at(a, a, T, rows, scale, offset, t, c0, NULL);
+    __m512 k = (offset == (float)(int)offset)
+        ? _mm512_fmadd_ps(a, _mm512_set1_ps(scale), _mm512_set1_ps(0x1.8p23f + offset))
+        : _mm512_add_ps(_mm512_fmadd_ps(a, _mm512_set1_ps(scale), _mm512_set1_ps(offset)),
+                        _mm512_set1_ps(0x1.8p23f));
+    return fa_table_poly_k(k, a, T, rows, t, c0);
 }
 #endif
 
@@ -1273,6 +1270,14 @@ static inline __m512 fa_gelu_from_tail(__m512 x, __m512 v)
     return _mm512_mask_sub_ps(v, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), x, v);
 }
 
+/* the same from a table's V(|x|) = c0 + t P (first interval: c0 = 0, t =
+ * |x|): (max(0, x) - c0) - t P in one FMA, rounded once for x <= 0 (max
+ * returns its second operand for +-0 and NaN: -0 for x = -0) */
+static inline __m512 fa_gelu_from_tail_poly(__m512 x, __m512 t, __m512 P, __m512 c0)
+{
+    return _mm512_fnmadd_ps(t, P, _mm512_sub_ps(_mm512_max_ps(_mm512_setzero_ps(), x), c0));
+}
+
 /* g d for x <= 0 (and NaN), g (1 - d) for x > 0: the gelus' derivatives
  * from their value d at -|x| (Phi(x) + Phi(-x) = 1, sigmoid's likewise) */
 static inline __m512 fa_times_reflected(__m512 g, __m512 x, __m512 d)
@@ -1326,49 +1331,49 @@ static inline __m512 fa_gelu_grad_f32x16(__m512 g, __m512 x, const float (*T)[32
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
-/* The forward's fast path, 2^-100 <= |x| <= 8.48 (and 0): Phi(-a) itself
- * from a table of 32 polynomials of degree 7 on intervals uniform in
- * a (a + 2) (tools/fit_pw_f32.py gelu_n; 2^-27.2), no exponential.  Phi(-a)
- * moves by up to e^+-0.63 across an interval, so t P is not small against
- * c0: v = a Phi(-a) = a c0 + (a t) p0 + (a t) (t Q), P = p0 + t Q, with
- * a t exact in two floats, rounded once after the small terms' roundings
- * (a plain a c0 + a (t P) was off by 2.03 ULP); then x - v or -v as above.
- * About 30 operations per 16 lanes against 42.  Vectors with a lane beyond
- * 8.48 (or +-inf), or tiny but not 0 (the products there lose bits to the
- * subnormals), take the path above. */
+/* The fast paths, |x| <= 8.48: tables of a = |x| on 32 intervals uniform
+ * in a (a + 3) (tools/fit_pw_f32.py gelu_n), interval round(a (a + 3)
+ * SCALE) from two FMAs, no exponential.
+ * forward: V(a) = a Phi(-a) = c0 + t P(t) (degree 7, 2^-27.1; the first
+ * interval's c = c0 = 0, so t = a exactly and V keeps its relative
+ * accuracy down to the subnormals), gelu(x) = x - V(x) for x > 0 and
+ * -V(|x|) below: y = (max(0, x) - c0) - t P in one FMA, rounded once for
+ * x <= 0 (and on the first interval), twice above: 1.411 ULP over all
+ * 2^32 inputs (1.468 on the exponential path).  About 24 operations per 16
+ * lanes (the table of Phi(-a), with a V = a c0 + (a t) p0 + (a t) (t Q) in
+ * split products, took 34 for 1.62 ULP).  Vectors with a lane beyond 8.48 (or
+ * +-inf) take the path above.
+ * backward: g G(a) (x <= 0) or g (1 - G(a)), G = Phi(-a) - a phi(a) = V'
+ * from a second table on the same intervals (its fit held to its
+ * interval's scale where G crosses zero, at 0.7518), G rounded once, then
+ * 1 - G and the product. */
 #include "fastact_pw_gelu_n_f32_table.h"
+
+/* the interval in k's low bits: a (a + 3) SCALE rounded (+ 1.5 * 2^23) */
+static inline __m512 fa_gelu_n_index(__m512 a)
+{
+    const float s = FA_PW_GELU_N_F32_SCALE;
+    return _mm512_fmadd_ps(a, _mm512_fmadd_ps(a, _mm512_set1_ps(s), _mm512_set1_ps(3.0f * s)),
+                           _mm512_set1_ps(0x1.8p23f));
+}
 
 static inline __m512 fa_gelu_fast_f32x16(__m512 x, const float (*N)[32], const float (*T)[32],
                                          const struct fa_exp2_tabs *tb)
 {
     __m512 a = _mm512_abs_ps(x);
-    __m512 u = _mm512_fmadd_ps(a, a, _mm512_add_ps(a, a));               /* a (a + 2) */
-    __m512 t, c0, p0, Q = fa_table_poly_at(u, a, N, FA_PW_GELU_N_F32_ROWS, FA_PW_GELU_N_F32_SCALE,
-                                           0.0f, &t, &c0, &p0);
-    __m512 ath = _mm512_mul_ps(a, t), atl = _mm512_fmsub_ps(a, t, ath);
-    __m512 v = _mm512_fmadd_ps(a, c0, _mm512_fmadd_ps(ath, p0, _mm512_fmadd_ps(ath, _mm512_mul_ps(t, Q),
-                                                                               _mm512_mul_ps(atl, p0))));
-    __m512 y = fa_gelu_from_tail(x, v);
-    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_GT_OQ)
-                    | _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_NEQ_OQ),
-                                              a, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
+    __m512 t, c0, P = fa_table_poly_k(fa_gelu_n_index(a), a, N, FA_PW_GELU_N_F32_ROWS, &t, &c0);
+    __m512 y = fa_gelu_from_tail_poly(x, t, P, c0);
+    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_GT_OQ);
     if (far)
         y = _mm512_mask_mov_ps(y, far, fa_gelu_f32x16(x, T, tb));
     return y;
 }
 
-/* The backward's fast path, |x| <= 8.48: g G(a) (x <= 0) or g (1 - G(a)),
- * G = Phi(-a) - a phi(a) from a second table on the same intervals (its fit
- * held to its interval's scale where G crosses zero, at 0.7518), G
- * rounded once, then 1 - G and the product; vectors with a lane beyond
- * take the path above. */
 static inline __m512 fa_gelu_grad_fast_f32x16(__m512 g, __m512 x, const float (*GT)[32],
                                               const float (*T)[32], const struct fa_exp2_tabs *tb)
 {
     __m512 a = _mm512_abs_ps(x);
-    __m512 u = _mm512_fmadd_ps(a, a, _mm512_add_ps(a, a));
-    __m512 t, c0, P = fa_table_poly_at(u, a, GT, FA_PW_GELU_N_F32_ROWS, FA_PW_GELU_N_F32_SCALE, 0.0f,
-                                       &t, &c0, NULL);
+    __m512 t, c0, P = fa_table_poly_k(fa_gelu_n_index(a), a, GT, FA_PW_GELU_N_F32_ROWS, &t, &c0);
     __m512 y = fa_times_reflected(g, x, _mm512_fmadd_ps(t, P, c0));
     __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_GT_OQ);
     if (far)
@@ -1379,7 +1384,7 @@ static inline __m512 fa_gelu_grad_fast_f32x16(__m512 g, __m512 x, const float (*
 #define FA_GELU_SETUP                                                         \
     const float (*T)[32] = fa_pw_gelu_m_f32_table;                            \
     const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();                     \
-    const float (*N)[32] = fa_pw_gelu_n_f32_table;
+    const float (*N)[32] = fa_pw_gelu_v_f32_table;
 #define FA_GELU_GRAD_SETUP                                                    \
     const float (*T)[32] = fa_pw_gelu_m_f32_table;                            \
     const struct fa_exp2_tabs tabs = fa_exp2_tabs_load();                     \
@@ -1854,7 +1859,8 @@ FA_DEFINE_HAND_GRAD_ENTRIES(mish)
  * subnormal).  4.6e8 inputs (every 7th float): 0.557 ULP, 0.751 for
  * subnormal results, 99.98% correctly rounded.
  * gradient: g (s + x s (1 - s) v'), s (1 - s) = e q^2.  Measured 6.1 ULP
- * next to the derivative's zero, 3.5 for x >= 0. */
+ * next to the derivative's zero, 3.5 for x >= 0.
+ * Both serve the lanes beyond |x| = 8.06 of the fast paths' tables below. */
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #define FA_GELU_TANH_GRAD_F32_BY_HAND 1
 #define FA_GELU_TANH_F32_BY_HAND 1
@@ -1950,23 +1956,48 @@ static inline __m512 fa_gelu_tanh_grad_f32x16(__m512 g, __m512 x, const struct f
                            _mm512_setzero_ps());
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
-/* The backward's fast path, as the exact gelu's, for |x| <= 8.06: the
- * derivative at -a, G = S - a v' S (1 - S), S = sigmoid(-v(a)) (1 - G at
- * a), from a table of 32 polynomials of degree 8 on intervals uniform in
- * a + 0.044715 a^3 (tools/fit_pw_f32.py gelu_tanh_n; held to an interval's
- * scale where G crosses zero), no exponential and no reciprocal: g G or
- * g (1 - G).  Vectors with a lane beyond take the path above.  (S(-a)
- * moves by e^1.6 across an interval: a table of it for the forward was off
- * by 2.5 ULP, where the forward above keeps 1.) */
+/* The fast paths, as the exact gelu's, for |x| <= 8.06: tables of a = |x|
+ * on 32 intervals uniform in a + 0.044715 a^3 (tools/fit_pw_f32.py
+ * gelu_tanh_n; degree 8), no exponential and no reciprocal.
+ * forward: V(a) = a S(-a), S = sigmoid(-v(a)), expanded at each
+ * interval's top (TOP_ANCHORED: V falls by e^1.6 across an interval, and
+ * t P keeps c0's sign, at most 0.8 V) but the first's, at 0; y = (max(0,
+ * x) - c0) - t P in one FMA: x - V(x) for x > 0, -V(|x|) below.  1.564
+ * ULP over all 2^32 inputs (the exponential path above keeps 0.56, and its
+ * 1-ULP bound was this forward's until the table: 2.6 times as fast).
+ * backward: the derivative at -a, G = S - a v' S (1 - S) (1 - G at a;
+ * held to an interval's scale where G crosses zero), g G or g (1 - G).
+ * Vectors with a lane beyond take the paths above. */
 #include "fastact_pw_gelu_tanh_n_f32_table.h"
+
+/* the interval in k's low bits: (a + 0.044715 a^3) SCALE rounded (+ 1.5 * 2^23) */
+static inline __m512 fa_gelu_tanh_n_index(__m512 a)
+{
+    const float s = FA_PW_GELU_TANH_N_F32_SCALE;
+    return _mm512_fmadd_ps(a, _mm512_fmadd_ps(_mm512_mul_ps(a, a), _mm512_set1_ps(0.044715f * s),
+                                              _mm512_set1_ps(s)),
+                           _mm512_set1_ps(0x1.8p23f));
+}
+
+static inline __m512 fa_gelu_tanh_fast_f32x16(__m512 x, const float (*VT)[32],
+                                              const struct fa_exp2_tabs *tb)
+{
+    __m512 a = _mm512_abs_ps(x);
+    __m512 t, c0, P = fa_table_poly_k(fa_gelu_tanh_n_index(a), a, VT, FA_PW_GELU_TANH_N_F32_ROWS,
+                                      &t, &c0);
+    __m512 y = fa_gelu_from_tail_poly(x, t, P, c0);
+    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_TANH_N_F32_LIMIT), _CMP_GT_OQ);
+    if (far)
+        y = _mm512_mask_mov_ps(y, far, fa_gelu_tanh_f32x16(x, tb));
+    return y;
+}
 
 static inline __m512 fa_gelu_tanh_grad_fast_f32x16(__m512 g, __m512 x, const float (*GT)[32],
                                                    const struct fa_exp2_tabs *tb)
 {
     __m512 a = _mm512_abs_ps(x);
-    __m512 w = _mm512_fmadd_ps(_mm512_mul_ps(a, _mm512_set1_ps(0.044715f)), _mm512_mul_ps(a, a), a);
-    __m512 t, c0, P = fa_table_poly_at(w, a, GT, FA_PW_GELU_TANH_N_F32_ROWS, FA_PW_GELU_TANH_N_F32_SCALE,
-                                       0.0f, &t, &c0, NULL);
+    __m512 t, c0, P = fa_table_poly_k(fa_gelu_tanh_n_index(a), a, GT, FA_PW_GELU_TANH_N_F32_ROWS,
+                                      &t, &c0);
     __m512 y = fa_times_reflected(g, x, _mm512_fmadd_ps(t, P, c0));
     __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_TANH_N_F32_LIMIT), _CMP_GT_OQ);
     if (far)
@@ -1980,8 +2011,11 @@ static inline __m512 fa_gelu_tanh_grad_fast_f32x16(__m512 g, __m512 x, const flo
 #define FA_GELU_TANH_GRAD_VEC(gv, xv) fa_gelu_tanh_grad_fast_f32x16((gv), (xv), GT, &tabs)
 FA_DEFINE_MASKED_GRAD_LOOP(gelu_tanh, FA_GELU_TANH_GRAD_SETUP, FA_GELU_TANH_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(gelu_tanh)
-#define FA_GELU_TANH_VEC(v) fa_gelu_tanh_f32x16((v), &tabs)
-FA_DEFINE_MASKED_LOOP(gelu_tanh, FA_EXP2_TABS_SETUP, FA_GELU_TANH_VEC)
+#define FA_GELU_TANH_SETUP                                                    \
+    FA_EXP2_TABS_SETUP                                                        \
+    const float (*VT)[32] = fa_pw_gelu_tanh_v_f32_table;
+#define FA_GELU_TANH_VEC(v) fa_gelu_tanh_fast_f32x16((v), VT, &tabs)
+FA_DEFINE_MASKED_LOOP(gelu_tanh, FA_GELU_TANH_SETUP, FA_GELU_TANH_VEC)
 FA_DEFINE_HAND_PARAM_ENTRIES(gelu_tanh)
 #endif
 

@@ -2,12 +2,116 @@
 #ifndef FASTACT_PW_GELU_TANH_N_F32_TABLE_H
 #define FASTACT_PW_GELU_TANH_N_F32_TABLE_H
 
-/* gelu_tanh_g on 32 intervals of a = |x| <= LIMIT:
+/* gelu_tanh_v and gelu_tanh_g on 32 intervals of a = |x| <= LIMIT:
  * i = round(a + 0.044715 a^3 * SCALE);
  * rows: c, c0, then P's coefficients from t^0 up: f(a) = c0 + t * P(t), t = a - c. */
 #define FA_PW_GELU_TANH_N_F32_ROWS 10
 #define FA_PW_GELU_TANH_N_F32_LIMIT 0x1.01eb86p+3f
 #define FA_PW_GELU_TANH_N_F32_SCALE 0x1p+0f
+
+static const float fa_pw_gelu_tanh_v_f32_table[10][32] = {
+    { /* c */
+        0x0p+0f, 0x1.61e712p+0f, 0x1.0ba6f6p+1f, 0x1.546028p+1f,
+        0x1.90983p+1f, 0x1.c4020ep+1f, 0x1.f0ea22p+1f, 0x1.0c90c8p+2f,
+        0x1.1eba36p+2f, 0x1.2f599ap+2f, 0x1.3ead42p+2f, 0x1.4d0d1cp+2f,
+        0x1.5a6344p+2f, 0x1.67006p+2f, 0x1.72fa0ap+2f, 0x1.7e5594p+2f,
+        0x1.89115p+2f, 0x1.9368b2p+2f, 0x1.9d4e74p+2f, 0x1.a6d2d8p+2f,
+        0x1.b0019p+2f, 0x1.b8daep+2f, 0x1.c16058p+2f, 0x1.c9a406p+2f,
+        0x1.d1bb9ep+2f, 0x1.d98d74p+2f, 0x1.e0f1cp+2f, 0x1.e86b84p+2f,
+        0x1.ef789cp+2f, 0x1.f69746p+2f, 0x1.fd51aap+2f, 0x1.01ff72p+3f,
+    },
+    { /* c0 */
+        0x0p+0f, 0x1.d95074p-4f, 0x1.3762c8p-5f, 0x1.45cdcep-7f,
+        0x1.37bd9ep-9f, 0x1.1d6bep-11f, 0x1.feb024p-14f, 0x1.be247cp-16f,
+        0x1.820178p-18f, 0x1.4b0268p-20f, 0x1.1ac97p-22f, 0x1.daf382p-25f,
+        0x1.931c2cp-27f, 0x1.52c702p-29f, 0x1.1a512p-31f, 0x1.d66524p-34f,
+        0x1.8c63d8p-36f, 0x1.4976f6p-38f, 0x1.1212dep-40f, 0x1.c6d5c8p-43f,
+        0x1.77bc02p-45f, 0x1.36942ap-47f, 0x1.01eea4p-49f, 0x1.aac82ep-52f,
+        0x1.5b274p-54f, 0x1.1c1772p-56f, 0x1.e573f8p-59f, 0x1.8610cep-61f,
+        0x1.4984d4p-63f, 0x1.072aacp-65f, 0x1.ba0056p-68f, 0x1.69d94ap-70f,
+    },
+    { /* t^0 */
+        0x1p-1f, -0x1.079e44p-3f, -0x1.388d74p-4f, -0x1.bb62aep-6f,
+        -0x1.06a6dp-7f, -0x1.1c1736p-9f, -0x1.235c5p-11f, -0x1.1deb24p-13f,
+        -0x1.118a2ep-15f, -0x1.004894p-17f, -0x1.d9d622p-20f, -0x1.ab7ea6p-22f,
+        -0x1.831122p-24f, -0x1.5942d6p-26f, -0x1.300b9ep-28f, -0x1.0a989p-30f,
+        -0x1.d715dap-33f, -0x1.9972c6p-35f, -0x1.63369ap-37f, -0x1.32aa76p-39f,
+        -0x1.070aep-41f, -0x1.c2a4cep-44f, -0x1.832032p-46f, -0x1.4acaf4p-48f,
+        -0x1.15996ap-50f, -0x1.d40e78p-53f, -0x1.9b27e6p-55f, -0x1.53a65ap-57f,
+        -0x1.266f26p-59f, -0x1.e291f4p-62f, -0x1.9f2036p-64f, -0x1.5bf98ap-66f,
+    },
+    { /* t^1 */
+        -0x1.988454p-2f, -0x1.f678b2p-8f, 0x1.b52de2p-5f, 0x1.f0914p-6f,
+        0x1.8207e4p-7f, 0x1.fca3b4p-9f, 0x1.30dcd8p-10f, 0x1.54a12ap-12f,
+        0x1.6bf1c8p-14f, 0x1.776736p-16f, 0x1.79c8aep-18f, 0x1.6ff8dep-20f,
+        0x1.64da4ep-22f, 0x1.52fd1ep-24f, 0x1.3c5e2ap-26f, 0x1.24af42p-28f,
+        0x1.0fb42ep-30f, 0x1.eed412p-33f, 0x1.c06ea2p-35f, 0x1.936614p-37f,
+        0x1.67c0c4p-39f, 0x1.3fbb5cp-41f, 0x1.1c6acap-43f, 0x1.f68388p-46f,
+        0x1.b37616p-48f, 0x1.7a8102p-50f, 0x1.561888p-52f, 0x1.22bf0cp-54f,
+        0x1.02cc3p-56f, 0x1.b3804ap-59f, 0x1.7ff9a8p-61f, 0x1.49bbc2p-63f,
+    },
+    { /* t^2 */
+        0x1.0b6d54p-21f, 0x1.2ce46p-4f, -0x1.41a34cp-8f, -0x1.076518p-6f,
+        -0x1.36f1c4p-7f, -0x1.083ccap-8f, -0x1.7df07cp-10f, -0x1.efaf94p-12f,
+        -0x1.2bd69ep-13f, -0x1.57f36ap-15f, -0x1.7bbad6p-17f, -0x1.91c62ep-19f,
+        -0x1.a35f66p-21f, -0x1.a9fc36p-23f, -0x1.a6c72cp-25f, -0x1.9dda84p-27f,
+        -0x1.94aadcp-29f, -0x1.82e7ccp-31f, -0x1.6ef5b6p-33f, -0x1.58893p-35f,
+        -0x1.3fed28p-37f, -0x1.2767acp-39f, -0x1.10702ap-41f, -0x1.f23086p-44f,
+        -0x1.be3bfcp-46f, -0x1.904212p-48f, -0x1.74844cp-50f, -0x1.45f914p-52f,
+        -0x1.2a249ap-54f, -0x1.01b8ecp-56f, -0x1.d2138p-59f, -0x1.9a3b04p-61f,
+    },
+    { /* t^3 */
+        0x1.11a982p-4f, -0x1.267e1p-5f, -0x1.d2615ap-7f, 0x1.c9e48ep-10f,
+        0x1.093cc6p-8f, 0x1.502bbcp-9f, 0x1.37097ap-10f, 0x1.e4479ap-12f,
+        0x1.52c658p-13f, 0x1.b6aa16p-15f, 0x1.0c627ep-16f, 0x1.36f3d6p-18f,
+        0x1.5f9eeep-20f, 0x1.7fe0bap-22f, 0x1.96b832p-24f, 0x1.a70986p-26f,
+        0x1.b4ed5cp-28f, 0x1.b79b78p-30f, 0x1.b5595cp-32f, 0x1.ad842ep-34f,
+        0x1.a01fp-36f, 0x1.8fbcdep-38f, 0x1.7e9aa6p-40f, 0x1.6a724cp-42f,
+        0x1.4ffab2p-44f, 0x1.375b2p-46f, 0x1.2a8c28p-48f, 0x1.0d4996p-50f,
+        0x1.fa617cp-53f, 0x1.c23e16p-55f, 0x1.a1b1dep-57f, 0x1.795036p-59f,
+    },
+    { /* t^4 */
+        0x1.b6fb9cp-15f, -0x1.903efcp-11f, 0x1.0769b6p-7f, 0x1.7057fp-9f,
+        -0x1.4818c4p-12f, -0x1.d93466p-11f, -0x1.482e86p-11f, -0x1.4923p-12f,
+        -0x1.1278f6p-13f, -0x1.97790ep-15f, -0x1.18fa5ep-16f, -0x1.681abcp-18f,
+        -0x1.bb89b4p-20f, -0x1.059fa2p-21f, -0x1.2a357ap-23f, -0x1.48b526p-25f,
+        -0x1.6828d4p-27f, -0x1.7f72c4p-29f, -0x1.90e03p-31f, -0x1.9b9796p-33f,
+        -0x1.9f8e5p-35f, -0x1.a07314p-37f, -0x1.9f7c4p-39f, -0x1.98c2c8p-41f,
+        -0x1.8827b6p-43f, -0x1.774eecp-45f, -0x1.74872cp-47f, -0x1.598788p-49f,
+        -0x1.4f3624p-51f, -0x1.31832ap-53f, -0x1.238952p-55f, -0x1.0cd8a6p-57f,
+    },
+    { /* t^5 */
+        -0x1.54a1dcp-7f, 0x1.6f31dcp-8f, -0x1.2b58b8p-10f, -0x1.81032cp-10f,
+        -0x1.17b8c2p-11f, 0x1.92327cp-17f, 0x1.67cd7ap-13f, 0x1.0e194ap-13f,
+        0x1.31f9ap-14f, 0x1.1dc2f2p-15f, 0x1.c19742p-17f, 0x1.466898p-18f,
+        0x1.c3ac4ep-20f, 0x1.24abaap-21f, 0x1.63dc6p-23f, 0x1.b4890ep-25f,
+        0x1.fb4612p-27f, 0x1.1a6afcp-28f, 0x1.38d12ep-30f, 0x1.5674a4p-32f,
+        0x1.6ff398p-34f, 0x1.7f2f58p-36f, 0x1.888ffap-38f, 0x1.8fd214p-40f,
+        0x1.906edp-42f, 0x1.8faa76p-44f, 0x1.9190c6p-46f, 0x1.87d2b2p-48f,
+        0x1.81f34p-50f, 0x1.71e43ap-52f, 0x1.67cc9ep-54f, 0x1.5e7c9ap-56f,
+    },
+    { /* t^6 */
+        0x1.8a03e4p-12f, -0x1.9e928p-10f, -0x1.041766p-10f, 0x1.a1dd7cp-12f,
+        0x1.8fe5ccp-12f, 0x1.a17758p-14f, -0x1.795d78p-17f, -0x1.d39178p-15f,
+        -0x1.1e8532p-15f, -0x1.038452p-16f, -0x1.ff75ecp-18f, -0x1.97ba52p-19f,
+        -0x1.20a0d6p-20f, -0x1.8c2e8p-22f, -0x1.15e758p-23f, -0x1.2f73cp-25f,
+        -0x1.803d36p-27f, -0x1.e59bfap-29f, -0x1.15832p-30f, -0x1.2845b8p-32f,
+        -0x1.3235d8p-34f, -0x1.568b68p-36f, -0x1.8a3edcp-38f, -0x1.a828e2p-40f,
+        -0x1.ab13aap-42f, -0x1.aa24fep-44f, -0x1.eb1b94p-46f, -0x1.c002e2p-48f,
+        -0x1.e8d808p-50f, -0x1.b24ea4p-52f, -0x1.c3c83ep-54f, -0x1.8517c2p-56f,
+    },
+    { /* t^7 */
+        0x1.e398aep-11f, -0x1.cd705cp-11f, 0x1.68e6dp-13f, 0x1.e820bep-13f,
+        0x1.2228dep-15f, -0x1.3e1788p-14f, -0x1.a1486ap-15f, -0x1.e86a2ep-16f,
+        -0x1.6169d2p-20f, 0x1.e054a8p-18f, 0x1.2edf2ep-18f, 0x1.5389cep-19f,
+        0x1.4fb8bep-20f, 0x1.187194p-21f, 0x1.8fbe3p-23f, 0x1.40fd4p-24f,
+        0x1.ac49ccp-26f, 0x1.088234p-27f, 0x1.4ed8a8p-29f, 0x1.a6f352p-31f,
+        0x1.03813ap-32f, 0x1.26b274p-34f, 0x1.41958ep-36f, 0x1.630532p-38f,
+        0x1.8599a4p-40f, 0x1.a7a332p-42f, 0x1.b7a49p-44f, 0x1.dc7a06p-46f,
+        0x1.e89d48p-48f, 0x1.016dcp-49f, 0x1.06a6e4p-51f, 0x1.19a11cp-53f,
+    },
+};
+/* gelu_tanh_v: max relative error of the polynomials 2^-29.0 */
 
 static const float fa_pw_gelu_tanh_g_f32_table[10][32] = {
     { /* c */

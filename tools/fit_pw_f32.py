@@ -33,8 +33,9 @@ scaled normal tail, smooth where Phi(-a) itself falls off too fast for a
 polynomial) on [0, 16), 32 intervals of width 1/2, interval
 round(a * 2 - 1/2), degree GELU_DEGREE; the last two on intervals uniform
 in a function of |x| (MAPPED_TABLES), narrowing where the tabulated
-function falls off fastest: Phi(-|x|) itself, and the gelus' derivatives,
-for the kernels' fast paths up to |x| = 8.48 and 8.06.
+function falls off fastest: the gelus' tails |x| Phi(-|x|) and |x| S(-|x|)
+themselves, and their derivatives, for the kernels' fast paths up to
+|x| = 8.48 and 8.06.
 """
 import sys
 
@@ -65,25 +66,35 @@ GELU_FUNCTIONS = {
 }
 
 
-def fit(f, lo, hi, degree=DEGREE):
-    mid = 0.5 * (lo + hi)
-    # an interval centred on 0: the search starts just above it (its bit
-    # patterns go no lower)
-    try:
-        c, c0 = gal_point(mid if mid != 0 else (hi - lo) / 64, f, tolerance_bits=36, steps=1 << 20)
-    except RuntimeError:
-        # no such point (mish's T just below 1 near x = 10, which no float
-        # meets): c0 is f(mid) rounded, its error counted in the fit's
-        c = f32(mid)
-        c0 = f32(float(f(mpf(c))))
+def fit(f, lo, hi, degree=DEGREE, top=False):
+    """top: c near hi instead of the middle (TOP_ANCHORED)"""
+    mid = hi if top else 0.5 * (lo + hi)
+    # a function that is 0 at a = 0, on the interval that starts there (the
+    # exact gelu's a Phi(-a)): c = c0 = 0, so t = a and f = t P(t) keeps its
+    # relative accuracy down to the smallest a (fitted on [0, hi])
+    anchored = lo <= 0.0 < hi and f(mpf(0)) == 0
+    if anchored:
+        c = c0 = 0.0
+        lo = 0.0
+    else:
+        try:
+            # an interval centred on 0: the search starts just above it (its
+            # bit patterns go no lower)
+            c, c0 = gal_point(mid if mid != 0 else (hi - lo) / 64, f, tolerance_bits=36, steps=1 << 20)
+        except RuntimeError:
+            # no such point (mish's T just below 1 near x = 10, which no
+            # float meets): c0 is f(mid) rounded, its error counted in the fit's
+            c = f32(mid)
+            c0 = f32(float(f(mpf(c))))
     n = 300
     t = 0.5 * (lo + hi) - c + 0.5 * (hi - lo) * np.cos(np.pi * (np.arange(n) + 0.5) / n)
     exact = [f(mpf(c) + mpf(v)) for v in t]
     # relative weights, capped at 2^6 / (the interval's largest |f|): the
     # cap only binds on an interval where f crosses zero (mish's gradient),
-    # whose error is then absolute, near the crossing, at that scale
+    # whose error is then absolute, near the crossing, at that scale; an
+    # anchored interval's are not capped (f(t) / t is the fitted P there)
     top = max(abs(float(e)) for e in exact)
-    w = np.array([1.0 / max(abs(float(e)), top / 64) for e in exact])
+    w = np.array([1.0 / (abs(float(e)) if anchored else max(abs(float(e)), top / 64)) for e in exact])
     resid = np.array([float(e - mpf(c0)) for e in exact])
     coef, err = fit_powers(t, resid, w, 1, degree)
     return c, c0, coef, err
@@ -128,7 +139,7 @@ def write_tables(out, functions, low, width, degree, intervals=None):
     if intervals is None:
         intervals = [(low + i * width, low + (i + 1) * width) for i in range(N_INTERVALS)]
     for name, f in functions.items():
-        fits = [fit(f, lo - SLACK, hi + SLACK, degree) for lo, hi in intervals]
+        fits = [fit(f, lo - SLACK, hi + SLACK, degree, name in TOP_ANCHORED) for lo, hi in intervals]
         out.write("static const float fa_pw_%s_f32_table[%d][32] = {\n" % (name, degree + 2))
         for j in range(degree + 2):
             vals = [r[0] if j == 0 else r[1] if j == 1 else r[2][j - 2] for r in fits]
@@ -140,6 +151,13 @@ def write_tables(out, functions, low, width, degree, intervals=None):
         worst = max(r[3] for r in fits)
         out.write("/* %s: max relative error of the polynomials 2^%.1f */\n\n" % (name, np.log2(worst)))
         sys.stderr.write("%s degree %d: 2^%.1f\n" % (name, degree, np.log2(worst)))
+
+
+# Functions whose expansions are taken at each interval's top, where they
+# are smallest: the tanh gelu's V(a) = a S(-a) falls by e^1.6 across an
+# interval, and from its middle t P would cancel against c0 by up to 1.2x
+# V at the interval's top; from the top t P has c0's sign (at most 0.8 V)
+TOP_ANCHORED = {"gelu_tanh_v"}
 
 
 def tanhshrink_f(a):
@@ -212,18 +230,21 @@ def _cubic_root(w):
 # their exponential paths.  name -> (u's formula, a of u, SCALE, LIMIT,
 # DEGREE, functions):
 MAPPED_TABLES = {
-    # the exact gelu: Phi(-a), and the gradient's G(a) = Phi(-a) - a phi(a)
-    # (gelu'(x) = G(|x|) for x <= 0, 1 - G(|x|) above; G crosses zero at
-    # a = 0.7518); u = a (a + 2): widths 0.55 at a = 0 to 0.15 at 8.4
-    "gelu_n": ("a (a + 2)", lambda u: float(-1 + np.sqrt(1 + max(u, 0.0))), 0.354, 8.48, 7,
-               {"gelu_n": lambda a: erfc(a / sqrt(2)) / 2,
+    # the exact gelu: V(a) = a Phi(-a) (gelu(x) = x - V(x) for x > 0, -V(|x|)
+    # below; V's first interval anchored at 0), and the gradient's G(a) =
+    # Phi(-a) - a phi(a) = V'(a) (gelu'(x) = G(|x|) for x <= 0, 1 - G(|x|)
+    # above; G crosses zero at a = 0.7518, where V peaks); u = a (a + 3):
+    # widths 0.45 at a = 0 to 0.16 at 8.4 (with a (a + 2), V's degree-7 fit
+    # on the wider [0.55, 1.29] was 2^-25.9; a (a + 3) gives 2^-27.2)
+    "gelu_n": ("a (a + 3)", lambda u: float(-1.5 + np.sqrt(2.25 + max(u, 0.0))), 0.323, 8.48, 7,
+               {"gelu_v": lambda a: a * erfc(a / sqrt(2)) / 2,
                 "gelu_g": lambda a: erfc(a / sqrt(2)) / 2 - a * exp(-a * a / 2) / sqrt(2 * pi)}),
-    # the tanh gelu's gradient: G = S - a v' S (1 - S), S = S(-a) (the
-    # derivative at -a; 1 - G at a); u = a + 0.044715 a^3 (v / 2 sqrt(2/pi)):
-    # S(-a) moves by e^1.6 across an interval, which its gradient's bound
-    # takes, but its forward's (1 ULP) would not: a table of S there was
-    # off by 2.5 ULP (1.99 with c at each interval's top)
-    "gelu_tanh_n": ("a + 0.044715 a^3", _cubic_root, 1.0, 8.06, 8, {"gelu_tanh_g": gelu_tanh_g}),
+    # the tanh gelu: V(a) = a S(-a), S = S(-a) (TOP_ANCHORED), and its
+    # gradient's G = S - a v' S (1 - S) (the derivative at -a; 1 - G at a);
+    # u = a + 0.044715 a^3 (v / 2 sqrt(2/pi)): S(-a) moves by e^1.6 across
+    # an interval
+    "gelu_tanh_n": ("a + 0.044715 a^3", _cubic_root, 1.0, 8.06, 8,
+                    {"gelu_tanh_v": lambda a: a * gelu_tanh_s(a), "gelu_tanh_g": gelu_tanh_g}),
 }
 
 
