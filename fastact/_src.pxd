@@ -92,7 +92,7 @@ cdef extern from "fastact_loops.h" nogil:
     fa_grad_fn fa_grad_kernel_nt(int k, int is_double)
     void fa_half_to_float(const void *h, float *f, Py_ssize_t n)
     void fa_float_to_half(const float *f, void *h, Py_ssize_t n)
-    ctypedef void (*fa_softmax_fn)(const void *x, void *y, Py_ssize_t n, int log_out,
+    ctypedef void (*fa_softmax_fn)(const void *x, void *y, Py_ssize_t n_rows, Py_ssize_t n, int log_out,
                                    double *scratch, int stream) noexcept nogil
     ctypedef void (*fa_softmax_backward_fn)(const void *g, const void *y, void *out, Py_ssize_t n,
                                             int log_out, double *scratch, int stream) noexcept nogil

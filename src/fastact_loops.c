@@ -2251,90 +2251,139 @@ static FA_INLINE void fa_softmax_scale16(float *y, const float *tr, const float 
     fa_put16(y, k, v, stream);
 }
 
-/* svr: scratch for 2n floats (the t and the s); y is written once, in the
- * last pass (streaming where asked).  While the second pass computes, the
- * next row (x + n, as the callers' C-contiguous rows lie) is prefetched:
- * the first pass of every row but the first then reads from the cache. */
-static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n, float *svr, int stream)
+/* A row's last pass, one step at a time, so that it runs inside the next
+ * row's second pass: the streaming stores of one row then leave while the
+ * next computes (at 1e8 elements, rows of 1024: 54% -> 67% of the copy's
+ * bandwidth, against three passes one row at a time).  j: the next element;
+ * head: -1 for plain stores, else the elements before y's first 64-byte
+ * boundary (masked, plain), after which full steps stream. */
+struct fa_sm_out {
+    float *y;
+    const float *tr, *svr;
+    ptrdiff_t j, n, head;
+    __m512 ih, il;
+    __m512d invd;
+};
+
+static FA_INLINE void fa_sm_out_step(struct fa_sm_out *o)
 {
-    __m512 mx = _mm512_set1_ps(-INFINITY), mn = _mm512_set1_ps(INFINITY);
-    FA_ROW_FOR(n,
-        __m512 v = _mm512_maskz_loadu_ps(k_, x + i);
-        mx = _mm512_mask_max_ps(mx, k_, v, mx);
-        mn = _mm512_mask_min_ps(mn, k_, v, mn);
-    );
-    const float mf = _mm512_reduce_max_ps(mx), lo = _mm512_reduce_min_ps(mn);
-    const __m512 big = _mm512_set1_ps(0x1p40f);
-    const struct fa_sm_consts c = {
-        _mm512_set1_ps(-mf), _mm512_set1_ps(fabsf(mf)), _mm512_set1_ps(-110.0f),
-        _mm512_set1_ps(0x1.8p18f),
-        _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[0])),
-        _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[0] + 16)),
-        _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[1])),
-        _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[1] + 16)),
-    };
-    int mode = FA_SM_ANY;
-    if (lo - mf >= -104.0f) {               /* false for NaN and infinities */
-        int e;
-        (void)frexpf(mf, &e);               /* 2^(e-1) <= |m| < 2^e */
-        if (mf <= 0.0f)
-            mode = FA_SM_X_FIRST;
-        else if (lo > -ldexpf(1.0f, e))
-            mode = FA_SM_M_FIRST;
+    ptrdiff_t j = o->j, left = o->n - j;
+    if (left <= 0)
+        return;
+    if (j == 0 && o->head > 0) {
+        fa_softmax_scale16(o->y, o->tr, o->svr, fa_mask16(o->head), o->ih, o->il, o->invd, 0);
+        o->j = o->head;
+        return;
     }
-    /* C (the sv and S's rounding errors) is moved into double every 16
-     * vectors: a float C over a long row would drift by its own roundings
-     * (a row of equal values rounds the same way every time) */
-    float *tr = svr + n;
-    __m512 S = _mm512_set1_ps(0x1p41f), C = _mm512_setzero_ps();
-    __m512d C0 = _mm512_setzero_pd(), C1 = _mm512_setzero_pd();
+    if (left >= 16 && o->head >= 0)
+        fa_softmax_scale16(o->y + j, o->tr + j, o->svr + j, (__mmask16)0xFFFF, o->ih, o->il, o->invd, 1);
+    else
+        fa_softmax_scale16(o->y + j, o->tr + j, o->svr + j, fa_mask16(left < 16 ? left : 16),
+                           o->ih, o->il, o->invd, 0);
+    o->j = j + 16;
+}
+
+/* n_rows C-contiguous rows of n; scr: scratch for 4n floats, two rows'
+ * t and s (row r's in half r & 1, while row r - 1's last pass reads the
+ * other); y is written once per row, in the last pass (streaming where
+ * asked).  While the second pass computes, the next row (x + n) is
+ * prefetched: the first pass of every row but the first then reads from
+ * the cache. */
+static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n_rows, ptrdiff_t n,
+                                    float *scr, int stream)
+{
+    struct fa_sm_out o;
+    o.j = o.n = 0;
+    for (ptrdiff_t row = 0; row < n_rows; row++, x += n, y += n) {
+        /* the max and min, two vectors a step (their latency, not their
+         * count, bounds a single chain) */
+        __m512 mx = _mm512_set1_ps(-INFINITY), mn = _mm512_set1_ps(INFINITY), mx2 = mx, mn2 = mn;
+        ptrdiff_t i = 0;
+        for (; i + 32 <= n; i += 32) {
+            __m512 v = _mm512_loadu_ps(x + i), w = _mm512_loadu_ps(x + i + 16);
+            mx = _mm512_max_ps(v, mx);
+            mn = _mm512_min_ps(v, mn);
+            mx2 = _mm512_max_ps(w, mx2);
+            mn2 = _mm512_min_ps(w, mn2);
+        }
+        for (; i < n; i += 16) {
+            __mmask16 k = fa_mask16(n - i < 16 ? n - i : 16);
+            __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+            mx = _mm512_mask_max_ps(mx, k, v, mx);
+            mn = _mm512_mask_min_ps(mn, k, v, mn);
+        }
+        /* a NaN goes into neither (max and min return their second
+         * operand): the sum finds it */
+        const float mf = _mm512_reduce_max_ps(_mm512_max_ps(mx, mx2));
+        const float lo = _mm512_reduce_min_ps(_mm512_min_ps(mn, mn2));
+        const __m512 big = _mm512_set1_ps(0x1p40f);
+        const struct fa_sm_consts c = {
+            _mm512_set1_ps(-mf), _mm512_set1_ps(fabsf(mf)), _mm512_set1_ps(-110.0f),
+            _mm512_set1_ps(0x1.8p18f),
+            _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[0])),
+            _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[0] + 16)),
+            _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[1])),
+            _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[1] + 16)),
+        };
+        int mode = FA_SM_ANY;
+        if (lo - mf >= -104.0f) {               /* false for NaN and infinities */
+            int e;
+            (void)frexpf(mf, &e);               /* 2^(e-1) <= |m| < 2^e */
+            if (mf <= 0.0f)
+                mode = FA_SM_X_FIRST;
+            else if (lo > -ldexpf(1.0f, e))
+                mode = FA_SM_M_FIRST;
+        }
+        /* C (the sv and S's rounding errors) is moved into double every 16
+         * vectors: a float C over a long row would drift by its own
+         * roundings (a row of equal values rounds the same way every time) */
+        float *svr = scr + (row & 1) * 2 * n, *tr = svr + n;
+        __m512 S = _mm512_set1_ps(0x1p41f), C = _mm512_setzero_ps();
+        __m512d C0 = _mm512_setzero_pd(), C1 = _mm512_setzero_pd();
 #define FA_SM_STEP(MODE)                                                      \
-    _mm_prefetch((const char *)(x + n + i), _MM_HINT_T0);                 \
+    _mm_prefetch((const char *)(x + n + i), _MM_HINT_T0);                     \
     fa_softmax_e16(&c, MODE, _mm512_maskz_loadu_ps(k_, x + i), k_, tr + i, svr + i, &S, &C); \
     if ((i & 255) == 240) {                                                   \
         C0 = _mm512_add_pd(C0, fa_lo_pd(C));                                  \
         C1 = _mm512_add_pd(C1, fa_hi_pd(C));                                  \
         C = _mm512_setzero_ps();                                              \
-    }
-    if (mode == FA_SM_M_FIRST)
-        FA_ROW_FOR(n, FA_SM_STEP(FA_SM_M_FIRST));
-    else if (mode == FA_SM_X_FIRST)
-        FA_ROW_FOR(n, FA_SM_STEP(FA_SM_X_FIRST));
-    else
-        FA_ROW_FOR(n, FA_SM_STEP(FA_SM_ANY));
+    }                                                                         \
+    fa_sm_out_step(&o);
+        if (mode == FA_SM_M_FIRST)
+            FA_ROW_FOR(n, FA_SM_STEP(FA_SM_M_FIRST));
+        else if (mode == FA_SM_X_FIRST)
+            FA_ROW_FOR(n, FA_SM_STEP(FA_SM_X_FIRST));
+        else
+            FA_ROW_FOR(n, FA_SM_STEP(FA_SM_ANY));
 #undef FA_SM_STEP
-    float sl[16], cl[16];
-    double cd[16];
-    _mm512_storeu_ps(sl, S);
-    _mm512_storeu_ps(cl, C);
-    _mm512_storeu_pd(cd, C0);
-    _mm512_storeu_pd(cd + 8, C1);
-    double total = 0.0;
-    for (int l = 0; l < 16; l++)
-        total += ((double)sl[l] - 0x1p41) + ((double)cl[l] + cd[l]);
-    if (!(total == total) || !(fabsf(mf) < INFINITY)) {  /* NaN in the row, or an infinite max */
-        for (ptrdiff_t i = 0; i < n; i++)
-            y[i] = NAN;
-        return;
+        while (o.j < o.n)                       /* the previous row's last steps */
+            fa_sm_out_step(&o);
+        const __m512d off = _mm512_set1_pd(0x1p41);
+        __m512d lo8 = _mm512_add_pd(_mm512_sub_pd(fa_lo_pd(S), off), _mm512_add_pd(fa_lo_pd(C), C0));
+        __m512d hi8 = _mm512_add_pd(_mm512_sub_pd(fa_hi_pd(S), off), _mm512_add_pd(fa_hi_pd(C), C1));
+        const double total = _mm512_reduce_add_pd(_mm512_add_pd(lo8, hi8));
+        /* a NaN in the row, or an infinite max: the row is NaN (T (NaN) +
+         * ... in the last pass, whatever T) */
+        const double inv = (total == total && fabsf(mf) < INFINITY) ? 1.0 / total : (double)NAN;
+        const float ihf = (float)inv;
+        o.y = y;
+        o.tr = tr;
+        o.svr = svr;
+        o.j = 0;
+        o.n = n;
+        o.head = stream ? fa_nt_head(y, sizeof(float), n) : -1;
+        o.ih = _mm512_set1_ps(ihf);
+        o.il = _mm512_set1_ps((float)(inv - (double)ihf));
+        o.invd = _mm512_set1_pd(inv);
     }
-    const double inv = 1.0 / total;
-    const float ihf = (float)inv;
-    const __m512 ih = _mm512_set1_ps(ihf), il = _mm512_set1_ps((float)(inv - (double)ihf));
-    const __m512d invd = _mm512_set1_pd(inv);
-#define FA_SM_SCALE(k, st) fa_softmax_scale16(y + i, tr + i, svr + i, (k), ih, il, invd, (st))
-    FA_ROW_FOR_STREAM(n, y, stream, FA_SM_SCALE);
-#undef FA_SM_SCALE
+    while (o.j < o.n)
+        fa_sm_out_step(&o);
+    if (stream)
+        _mm_sfence();
 }
 
-static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n, int log_out,
-                                          double *e, int stream)
+static void fa_log_softmax_row_f32_by_hand(const float *x, float *y, ptrdiff_t n)
 {
-    const float *x = (const float *)xv;
-    float *y = (float *)yv;
-    if (!log_out) {
-        fa_softmax_rows_f32_exp(x, y, n, (float *)(void *)e, stream);
-        return;
-    }
     __m512 mv = _mm512_set1_ps(-INFINITY);
     __mmask16 nan = 0;
     FA_ROW_FOR(n,
@@ -2375,6 +2424,20 @@ static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n,
     );
 }
 
+
+/* e: scratch for 2n doubles */
+static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n_rows, ptrdiff_t n,
+                                          int log_out, double *e, int stream)
+{
+    const float *x = (const float *)xv;
+    float *y = (float *)yv;
+    if (!log_out) {
+        fa_softmax_rows_f32_exp(x, y, n_rows, n, (float *)(void *)e, stream);
+        return;
+    }
+    for (ptrdiff_t r = 0; r < n_rows; r++)
+        fa_log_softmax_row_f32_by_hand(x + r * n, y + r * n, n);
+}
 
 /* backward: softmax y (g - sum(g y)), log_softmax g - e^y sum(g), as
  * fa_softmax_backward_row_f32; e^y for any y (clamped to [-800, 710], NaN
@@ -2622,11 +2685,12 @@ static void FA_LOCAL(float_to_half)(const float *f, void *hv, ptrdiff_t n)
 }
 
 #define FA_DEFINE_SOFTMAX_LOOPS(T, sfx)                                       \
-    static void FA_LOCAL(softmax_##sfx)(const void *x, void *y, ptrdiff_t n, int log_out, \
-                                        double *scratch, int stream)          \
+    static void FA_LOCAL(softmax_##sfx)(const void *x, void *y, ptrdiff_t n_rows, ptrdiff_t n, \
+                                        int log_out, double *scratch, int stream) \
     {                                                                         \
         (void)stream;                                                         \
-        fa_softmax_row_##sfx((const T *)x, (T *)y, n, log_out, scratch);      \
+        for (ptrdiff_t r = 0; r < n_rows; r++)                                \
+            fa_softmax_row_##sfx((const T *)x + r * n, (T *)y + r * n, n, log_out, scratch); \
     }                                                                         \
     static void FA_LOCAL(softmax_backward_##sfx)(const void *g, const void *y, void *out, \
                                                  ptrdiff_t n, int log_out, double *scratch, \

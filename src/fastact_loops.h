@@ -73,9 +73,11 @@ typedef void (*fa_grad_fn)(const void *g, const void *in, void *out, ptrdiff_t n
 typedef void (*fa_half_to_float_fn)(const void *h, float *f, ptrdiff_t n);
 typedef void (*fa_float_to_half_fn)(const float *f, void *h, ptrdiff_t n);
 /* stream: write y (out) with streaming stores where the kernel can (the
- * float softmax rows on AVX-512; the others ignore it) */
-typedef void (*fa_softmax_fn)(const void *x, void *y, ptrdiff_t n, int log_out, double *scratch,
-                              int stream);
+ * float softmax rows on AVX-512; the others ignore it).  The forward takes
+ * n_rows C-contiguous rows of n (scratch: 2n doubles), the backward one
+ * row (scratch: n doubles). */
+typedef void (*fa_softmax_fn)(const void *x, void *y, ptrdiff_t n_rows, ptrdiff_t n, int log_out,
+                              double *scratch, int stream);
 typedef void (*fa_softmax_backward_fn)(const void *g, const void *y, void *out, ptrdiff_t n,
                                        int log_out, double *scratch, int stream);
 

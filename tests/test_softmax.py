@@ -160,6 +160,34 @@ def test_streaming_stores_give_the_same_bits(dtype, log_out):
     from fastact import _family
     assert _family._stream_threshold() == previous
 
+@DTYPE
+def test_special_rows_among_others(dtype):
+    """A thread's block of rows is one call (AVX-512's float32 softmax runs
+    each row's last pass inside the next row's second): a NaN row, one with
+    an infinite max and one of -inf between ordinary rows leave those rows'
+    bits as they are alone, streamed or not, with 1 and 2 threads."""
+    from fastact._ufuncs import _stream_threshold
+    previous = _stream_threshold()
+    try:
+        for n in (1, 17, 1003):
+            x = np.random.default_rng(n).normal(scale=5, size=(9, n)).astype(dtype)
+            x[2, n // 2] = np.nan
+            x[4, 0] = np.inf
+            x[6] = -np.inf
+            special = [2, 4, 6]
+            alone = np.concatenate([fastact.softmax(x[r:r + 1]) for r in range(9)])
+            assert np.isnan(alone[special]).all()
+            for threshold in (1 << 62, 0):
+                _stream_threshold(threshold)
+                for threads in (1, 2):
+                    with fastact.num_threads(threads):
+                        np.testing.assert_array_equal(fastact.softmax(x), alone, err_msg=str(n))
+                        big = np.tile(x, (40, 1))
+                        np.testing.assert_array_equal(fastact.softmax(big), np.tile(alone, (40, 1)))
+    finally:
+        _stream_threshold(previous)
+
+
 def test_special_rows_and_dtypes():
     assert np.isnan(fastact.softmax([1.0, np.nan])).all()
     assert np.isnan(fastact.softmax([np.inf, 1.0])).all()          # as PyTorch: inf - inf
