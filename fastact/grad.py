@@ -46,7 +46,7 @@ def softplus(grad_output, x, beta=1.0, threshold=20.0, **kwargs):
     threshold (the backward of fastact.activations.softplus; threshold=inf
     for fastact.softplus)."""
     b, t = _positive("softplus", "beta", beta, finite=True), _number("threshold", threshold)
-    if np.ndim(b) == 0 and np.ndim(t) == 0 and b == 1.0 and t == np.inf:
+    if type(b) is float and type(t) is float and b == 1.0 and t == np.inf:
         return _G["softplus"](grad_output, x, **kwargs)
     return _G["softplus_bt"](grad_output, x, b, t, **kwargs)
 
