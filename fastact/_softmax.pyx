@@ -1,7 +1,9 @@
 """softmax and log_softmax along the last axis of a C-contiguous 2-D array,
-and their backward: one row at a time, threads over rows, each row through
-the dispatched C loops of src/fastact_family.h (fa_softmax_row_*; on
-AVX-512 the float32 rows of src/fastact_loops.c), which compute in double:
+and their backward: threads over blocks of rows, the forward a block per
+call and the backward a row per call of the dispatched C loops of
+src/fastact_family.h (fa_softmax_row_*; on AVX-512 the float32 rows of
+src/fastact_loops.c, whose softmax forward computes in float), otherwise
+in double:
 x_i - max exact (float32) or carried as hi + lo (float64), summed in 16
 lanes (Neumaier-compensated for float64), a NaN row for a NaN or an
 infinite max (as PyTorch's inf - inf).

@@ -1219,9 +1219,9 @@ FA_DEFINE_HAND_PARAM_ENTRIES(log_sigmoid)
  *   g overflows on the way nor loses bits to a subnormal F.
  * About 40 operations per 16 lanes (45 before the one-FMA reduction and
  * the single clamp of |x|), against the scalar erfc loop's 40 ns an
- * element.  The forward takes this path only for vectors with a lane
- * beyond |x| = 8.48 or tiny (fa_gelu_fast_f32x16 below).  All 2^32 inputs:
- * this path 1.4755 ULP (against double erfc); with the fast path 1.621. */
+ * element.  The fast paths below send this path only the lanes beyond
+ * |x| = 8.48 (and NaN).  All 2^32 inputs: this path 1.468 ULP (against
+ * double erfc); the fast path's table 1.411. */
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #define FA_GELU_F32_BY_HAND 1
 #include "fastact_pw_gelu_f32_table.h"
@@ -1341,8 +1341,8 @@ static inline __m512 fa_gelu_grad_f32x16(__m512 g, __m512 x, const float (*T)[32
  * x <= 0 (and on the first interval), twice above: 1.411 ULP over all
  * 2^32 inputs (1.468 on the exponential path).  About 24 operations per 16
  * lanes (the table of Phi(-a), with a V = a c0 + (a t) p0 + (a t) (t Q) in
- * split products, took 34 for 1.62 ULP).  Vectors with a lane beyond 8.48 (or
- * +-inf) take the path above.
+ * split products, took 34 for 1.62 ULP).  Lanes beyond 8.48 (+-inf too)
+ * and NaN lanes (kept as they are, sign and payload) take the path above.
  * backward: g G(a) (x <= 0) or g (1 - G(a)), G = Phi(-a) - a phi(a) = V'
  * from a second table on the same intervals (its fit held to its
  * interval's scale where G crosses zero, at 0.7518), G rounded once, then
@@ -1363,7 +1363,7 @@ static inline __m512 fa_gelu_fast_f32x16(__m512 x, const float (*N)[32], const f
     __m512 a = _mm512_abs_ps(x);
     __m512 t, c0, P = fa_table_poly_k(fa_gelu_n_index(a), a, N, FA_PW_GELU_N_F32_ROWS, &t, &c0);
     __m512 y = fa_gelu_from_tail_poly(x, t, P, c0);
-    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_GT_OQ);
+    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_NLE_UQ);
     if (far)
         y = _mm512_mask_mov_ps(y, far, fa_gelu_f32x16(x, T, tb));
     return y;
@@ -1375,7 +1375,7 @@ static inline __m512 fa_gelu_grad_fast_f32x16(__m512 g, __m512 x, const float (*
     __m512 a = _mm512_abs_ps(x);
     __m512 t, c0, P = fa_table_poly_k(fa_gelu_n_index(a), a, GT, FA_PW_GELU_N_F32_ROWS, &t, &c0);
     __m512 y = fa_times_reflected(g, x, _mm512_fmadd_ps(t, P, c0));
-    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_GT_OQ);
+    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_N_F32_LIMIT), _CMP_NLE_UQ);
     if (far)
         y = _mm512_mask_mov_ps(y, far, fa_gelu_grad_f32x16(g, x, T, tb));
     return y;
@@ -1967,7 +1967,7 @@ static inline __m512 fa_gelu_tanh_grad_f32x16(__m512 g, __m512 x, const struct f
  * 1-ULP bound was this forward's until the table: 2.6 times as fast).
  * backward: the derivative at -a, G = S - a v' S (1 - S) (1 - G at a;
  * held to an interval's scale where G crosses zero), g G or g (1 - G).
- * Vectors with a lane beyond take the paths above. */
+ * Lanes beyond (and NaN lanes, kept as they are) take the paths above. */
 #include "fastact_pw_gelu_tanh_n_f32_table.h"
 
 /* the interval in k's low bits: (a + 0.044715 a^3) SCALE rounded (+ 1.5 * 2^23) */
@@ -1986,7 +1986,7 @@ static inline __m512 fa_gelu_tanh_fast_f32x16(__m512 x, const float (*VT)[32],
     __m512 t, c0, P = fa_table_poly_k(fa_gelu_tanh_n_index(a), a, VT, FA_PW_GELU_TANH_N_F32_ROWS,
                                       &t, &c0);
     __m512 y = fa_gelu_from_tail_poly(x, t, P, c0);
-    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_TANH_N_F32_LIMIT), _CMP_GT_OQ);
+    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_TANH_N_F32_LIMIT), _CMP_NLE_UQ);
     if (far)
         y = _mm512_mask_mov_ps(y, far, fa_gelu_tanh_f32x16(x, tb));
     return y;
@@ -1999,7 +1999,7 @@ static inline __m512 fa_gelu_tanh_grad_fast_f32x16(__m512 g, __m512 x, const flo
     __m512 t, c0, P = fa_table_poly_k(fa_gelu_tanh_n_index(a), a, GT, FA_PW_GELU_TANH_N_F32_ROWS,
                                       &t, &c0);
     __m512 y = fa_times_reflected(g, x, _mm512_fmadd_ps(t, P, c0));
-    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_TANH_N_F32_LIMIT), _CMP_GT_OQ);
+    __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(FA_PW_GELU_TANH_N_F32_LIMIT), _CMP_NLE_UQ);
     if (far)
         y = _mm512_mask_mov_ps(y, far, fa_gelu_tanh_grad_f32x16(g, x, tb));
     return y;
@@ -2253,8 +2253,9 @@ static FA_INLINE void fa_softmax_scale16(float *y, const float *tr, const float 
 
 /* A row's last pass, one step at a time, so that it runs inside the next
  * row's second pass: the streaming stores of one row then leave while the
- * next computes (at 1e8 elements, rows of 1024: 54% -> 67% of the copy's
- * bandwidth, against three passes one row at a time).  j: the next element;
+ * next computes (fastact bench, 1e8 elements in rows of 1000, 2 threads:
+ * 61% -> 64-67% of the copy's bandwidth, against three passes one row at
+ * a time).  j: the next element;
  * head: -1 for plain stores, else the elements before y's first 64-byte
  * boundary (masked, plain), after which full steps stream. */
 struct fa_sm_out {

@@ -95,7 +95,8 @@ typedef struct {
     fa_grad_fn grad_nt[FA_N_GRAD][2];
     fa_half_to_float_fn half_to_float;     /* float16 <-> float32, blocks */
     fa_float_to_half_fn float_to_half;
-    /* softmax rows (scratch: n doubles) and their backward, [float32, float64] */
+    /* softmax rows (a block: scratch 2n doubles) and their backward (a row:
+     * scratch n doubles), [float32, float64] */
     fa_softmax_fn softmax[2];
     fa_softmax_backward_fn softmax_backward[2];
 } fa_family_table;

@@ -425,6 +425,17 @@ def test_float32_table_paths_and_their_edges(name, edges):
         ok = (ulp_error_vs(d, ex) <= GRAD_BOUND_F32[name]) | (np.abs(xt - ZERO_CROSSING[name]) < 0.5)
         assert ok.all(), (gmag, xt[~ok][:5], d[~ok][:5], ex[~ok][:5])
 
+def test_float32_gelus_keep_a_nan_as_it_is():
+    """A NaN lane leaves the gelus' tables (AVX-512) for the paths that
+    return it unchanged, sign and payload, as the other builds do."""
+    nans = np.array([0xFFC00000, 0xFFC12345, 0x7FC12345, 0x7FC00000], np.uint32).view(np.float32)
+    x = np.tile(np.concatenate([nans, np.linspace(-3, 3, 12, dtype=np.float32)]), 4)
+    g = np.ones_like(x)
+    for approximate in ("none", "tanh"):
+        for y in (A.gelu(x, approximate=approximate), G.gelu(g, x, approximate=approximate)):
+            np.testing.assert_array_equal(y.view(np.uint32)[x != x], x.view(np.uint32)[x != x])
+
+
 def test_float64_gelu_gradient_against_mpmath():
     mpmath = pytest.importorskip("mpmath")
     rng = np.random.default_rng(8)

@@ -66,9 +66,9 @@ GELU_FUNCTIONS = {
 }
 
 
-def fit(f, lo, hi, degree=DEGREE, top=False):
-    """top: c near hi instead of the middle (TOP_ANCHORED)"""
-    mid = hi if top else 0.5 * (lo + hi)
+def fit(f, lo, hi, degree=DEGREE, at_top=False):
+    """at_top: c near hi instead of the middle (TOP_ANCHORED)"""
+    mid = hi if at_top else 0.5 * (lo + hi)
     # a function that is 0 at a = 0, on the interval that starts there (the
     # exact gelu's a Phi(-a)): c = c0 = 0, so t = a and f = t P(t) keeps its
     # relative accuracy down to the smallest a (fitted on [0, hi])
@@ -235,7 +235,7 @@ MAPPED_TABLES = {
     # Phi(-a) - a phi(a) = V'(a) (gelu'(x) = G(|x|) for x <= 0, 1 - G(|x|)
     # above; G crosses zero at a = 0.7518, where V peaks); u = a (a + 3):
     # widths 0.45 at a = 0 to 0.16 at 8.4 (with a (a + 2), V's degree-7 fit
-    # on the wider [0.55, 1.29] was 2^-25.9; a (a + 3) gives 2^-27.2)
+    # on the wider [0.55, 1.29] was 2^-25.9; a (a + 3) gives 2^-27.1)
     "gelu_n": ("a (a + 3)", lambda u: float(-1.5 + np.sqrt(2.25 + max(u, 0.0))), 0.323, 8.48, 7,
                {"gelu_v": lambda a: a * erfc(a / sqrt(2)) / 2,
                 "gelu_g": lambda a: erfc(a / sqrt(2)) / 2 - a * exp(-a * a / 2) / sqrt(2 * pi)}),
