@@ -73,15 +73,33 @@ static inline ptrdiff_t fa_nt_head(const void *y, ptrdiff_t itemsize, ptrdiff_t 
 }
 #endif
 
+/* Elements of y to run before its first FA_NT_BYTES boundary, so that the
+ * vector loop's stores (and the loads of inputs at the same offset) do not
+ * straddle cache lines: NumPy's large arrays start 16 bytes past one, and
+ * AVX-512 float32 hardtanh at 3e5 elements ran 12% slower so.  0 for short
+ * rows, where the extra step would cost more. */
+#ifdef FA_NT_BYTES
+#define FA_ALIGN_HEAD(y, T, n) ((n) >= 256 && fa_nt_head((y), sizeof(T), (n)) > 0 \
+                                ? fa_nt_head((y), sizeof(T), (n)) : 0)
+#else
+#define FA_ALIGN_HEAD(y, T, n) 0
+#endif
+
 #define FA_DEFINE_LOOP(name, T, suffix)                                       \
-    static void FA_LOCAL(name##_##suffix)(const void *xv, void *yv, ptrdiff_t n) \
+    static void FA_LOCAL(name##_##suffix##_run)(const T *x, T *y, ptrdiff_t n) \
     {                                                                         \
-        const T *x = (const T *)xv;                                           \
-        T *y = (T *)yv;                                                       \
         _Pragma("omp simd")                                                   \
         for (ptrdiff_t i = 0; i < n; i++) {                                   \
             y[i] = fa_##name##_##suffix(x[i]);                                \
         }                                                                     \
+    }                                                                         \
+    static void FA_LOCAL(name##_##suffix)(const void *xv, void *yv, ptrdiff_t n) \
+    {                                                                         \
+        const T *x = (const T *)xv;                                           \
+        T *y = (T *)yv;                                                       \
+        ptrdiff_t head = FA_ALIGN_HEAD(y, T, n);                              \
+        FA_LOCAL(name##_##suffix##_run)(x, y, head);                          \
+        FA_LOCAL(name##_##suffix##_run)(x + head, y + head, n - head);        \
     }
 
 /* The streaming twin: the same scalar code, FA_NT_BYTES of results at a
@@ -142,8 +160,9 @@ FA_UNARY_KERNELS(FA_DEFINE_LOOPS)
 
 /* An AVX-512 float loop writing y[i .. i + 16) = VEC(LOADS(i, m)), LOADS
  * the input vectors at i under the mask m, VEC a function of them (and of
- * what SETUP declares); PREFETCH(i) asks for the inputs ahead.  The head before y's first 64-byte boundary
- * (streaming only) and the tail run the same code under a mask, so every
+ * what SETUP declares); PREFETCH(i) asks for the inputs ahead.  The head
+ * before y's first 64-byte boundary (streaming, or n >= 256: see
+ * FA_ALIGN_HEAD) and the tail run the same code under a mask, so every
  * element gets the same bits at any position; stream selects the streamed
  * stores of fa_kernels_nt.  The inputs are prefetched either way. */
 #define FA_APPLY(f, ...) f(__VA_ARGS__)
@@ -151,15 +170,14 @@ FA_UNARY_KERNELS(FA_DEFINE_LOOPS)
     {                                                                         \
         SETUP                                                                 \
         ptrdiff_t i = 0;                                                      \
-        if (stream) {                                                         \
-            ptrdiff_t head = fa_nt_head(y, sizeof(float), n);                 \
-            if (head < 0) {                                                   \
-                stream = 0;                                                   \
-            } else if (head > 0) {                                            \
-                __mmask16 m = (__mmask16)((1u << head) - 1u);                 \
-                _mm512_mask_storeu_ps(y, m, FA_APPLY(VEC, LOADS(0, m)));      \
-                i = head;                                                     \
-            }                                                                 \
+        ptrdiff_t head = fa_nt_head(y, sizeof(float), n);                     \
+        if (head < 0)                                                         \
+            stream = 0;                                                       \
+        else if (head > 0 && (stream || n >= 256)) {                          \
+            /* streamed stores need it; plain ones are faster for it */      \
+            __mmask16 m = (__mmask16)((1u << head) - 1u);                     \
+            _mm512_mask_storeu_ps(y, m, FA_APPLY(VEC, LOADS(0, m)));          \
+            i = head;                                                         \
         }                                                                     \
         for (; i + 16 <= n; i += 16) {                                        \
             PREFETCH(i);                                                      \
@@ -2530,29 +2548,28 @@ const fa_kernel_table FA_CAT(fa_kernels_nt, FA_ISA_SUFFIX) = {
 /* --- the modern family and the gradients ------------------------------- */
 
 /* The parameters are copied to locals so the compiler sees them invariant. */
+/* the family's plain loops: y's elements up to its first FA_NT_BYTES
+ * boundary, then the rest (FA_ALIGN_HEAD), the same scalar code over both */
+#define FA_PARAM_LOOP(T, ELEM)                                                \
+    {                                                                         \
+        const T *x = (const T *)xv;                                           \
+        T *y = (T *)yv;                                                       \
+        const double q[2] = {p[0], p[1]};                                     \
+        ptrdiff_t cut = FA_ALIGN_HEAD(y, T, n), lo = 0;                       \
+        for (int part = 0; part < 2; part++, lo = cut, cut = n) {             \
+            _Pragma("omp simd")                                               \
+            for (ptrdiff_t i = lo; i < cut; i++) {                            \
+                y[i] = ELEM;                                                  \
+            }                                                                 \
+        }                                                                     \
+    }
 #define FA_DEFINE_PARAM_LOOPS(name)                                           \
     static void FA_LOCAL(p_##name##_f32)(const void *xv, void *yv, ptrdiff_t n, \
                                          const double *p)                     \
-    {                                                                         \
-        const float *x = (const float *)xv;                                   \
-        float *y = (float *)yv;                                               \
-        const double q[2] = {p[0], p[1]};                                     \
-        _Pragma("omp simd")                                                   \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            y[i] = (float)fa_##name##_f32d((double)x[i], q);                  \
-        }                                                                     \
-    }                                                                         \
+    FA_PARAM_LOOP(float, (float)fa_##name##_f32d((double)x[i], q))            \
     static void FA_LOCAL(p_##name##_f64)(const void *xv, void *yv, ptrdiff_t n, \
                                          const double *p)                     \
-    {                                                                         \
-        const double *x = (const double *)xv;                                 \
-        double *y = (double *)yv;                                             \
-        const double q[2] = {p[0], p[1]};                                     \
-        _Pragma("omp simd")                                                   \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            y[i] = fa_##name##_f64(x[i], q);                                  \
-        }                                                                     \
-    }
+    FA_PARAM_LOOP(double, fa_##name##_f64(x[i], q))
 FA_PARAM_KERNELS(FA_DEFINE_PARAM_LOOPS)
 
 /* Streaming twins of the family's loops, as FA_DEFINE_NT_LOOP: a block of
@@ -2603,24 +2620,14 @@ FA_PARAM_KERNELS(FA_DEFINE_PARAM_NT_LOOPS)
     static void FA_LOCAL(g_##name##_f32)(const void *gv, const void *xv, void *yv, \
                                          ptrdiff_t n, const double *p)        \
     {                                                                         \
-        const float *g = (const float *)gv, *x = (const float *)xv;           \
-        float *y = (float *)yv;                                               \
-        const double q[2] = {p[0], p[1]};                                     \
-        _Pragma("omp simd")                                                   \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            y[i] = (float)fa_grad_##name##_f32d((double)g[i], (double)x[i], q); \
-        }                                                                     \
+        const float *g = (const float *)gv;                                   \
+        FA_PARAM_LOOP(float, (float)fa_grad_##name##_f32d((double)g[i], (double)x[i], q)) \
     }                                                                         \
     static void FA_LOCAL(g_##name##_f64)(const void *gv, const void *xv, void *yv, \
                                          ptrdiff_t n, const double *p)        \
     {                                                                         \
-        const double *g = (const double *)gv, *x = (const double *)xv;        \
-        double *y = (double *)yv;                                             \
-        const double q[2] = {p[0], p[1]};                                     \
-        _Pragma("omp simd")                                                   \
-        for (ptrdiff_t i = 0; i < n; i++) {                                   \
-            y[i] = fa_grad_##name##_f64(g[i], x[i], q);                       \
-        }                                                                     \
+        const double *g = (const double *)gv;                                 \
+        FA_PARAM_LOOP(double, fa_grad_##name##_f64(g[i], x[i], q))            \
     }
 FA_GRAD_KERNELS(FA_DEFINE_GRAD_LOOPS)
 
