@@ -2302,9 +2302,9 @@ static FA_INLINE void fa_sm_out_step(struct fa_sm_out *o)
     o->j = j + 16;
 }
 
-/* n_rows C-contiguous rows of n; scr: scratch for 4n floats, two rows'
- * t and s (row r's in half r & 1, while row r - 1's last pass reads the
- * other); y is written once per row, in the last pass (streaming where
+/* n_rows C-contiguous rows of n; scr: scratch for 4n + 128 floats, two
+ * rows' t and s, each of the four from a 64-byte boundary (row r's in half
+ * r & 1, while row r - 1's last pass reads the other); y is written once per row, in the last pass (streaming where
  * asked).  While the second pass computes, the next row (x + n) is
  * prefetched: the first pass of every row but the first then reads from
  * the cache. */
@@ -2313,6 +2313,10 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n_rows, 
 {
     struct fa_sm_out o;
     o.j = o.n = 0;
+    /* the four rows of scratch on 64-byte boundaries (no vector of them
+     * straddles two cache lines) */
+    float *base = (float *)(((uintptr_t)scr + 63) & ~(uintptr_t)63);
+    const ptrdiff_t half = (n + 15) & ~(ptrdiff_t)15;
     for (ptrdiff_t row = 0; row < n_rows; row++, x += n, y += n) {
         /* the max and min, two vectors a step (their latency, not their
          * count, bounds a single chain) */
@@ -2356,7 +2360,7 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n_rows, 
         /* C (the sv and S's rounding errors) is moved into double every 16
          * vectors: a float C over a long row would drift by its own
          * roundings (a row of equal values rounds the same way every time) */
-        float *svr = scr + (row & 1) * 2 * n, *tr = svr + n;
+        float *svr = base + (row & 1) * 2 * half, *tr = svr + half;
         __m512 S = _mm512_set1_ps(0x1p41f), C = _mm512_setzero_ps();
         __m512d C0 = _mm512_setzero_pd(), C1 = _mm512_setzero_pd();
 #define FA_SM_STEP(MODE)                                                      \
@@ -2444,7 +2448,7 @@ static void fa_log_softmax_row_f32_by_hand(const float *x, float *y, ptrdiff_t n
 }
 
 
-/* e: scratch for 2n doubles */
+/* e: scratch for 2n + 64 doubles */
 static void FA_LOCAL(softmax_f32_by_hand)(const void *xv, void *yv, ptrdiff_t n_rows, ptrdiff_t n,
                                           int log_out, double *e, int stream)
 {

@@ -74,8 +74,9 @@ typedef void (*fa_half_to_float_fn)(const void *h, float *f, ptrdiff_t n);
 typedef void (*fa_float_to_half_fn)(const float *f, void *h, ptrdiff_t n);
 /* stream: write y (out) with streaming stores where the kernel can (the
  * float softmax rows on AVX-512; the others ignore it).  The forward takes
- * n_rows C-contiguous rows of n (scratch: 2n doubles), the backward one
- * row (scratch: n doubles). */
+ * n_rows C-contiguous rows of n (scratch: 2n + 64 doubles, which the
+ * float rows align to 64 bytes), the backward one row (scratch: n
+ * doubles). */
 typedef void (*fa_softmax_fn)(const void *x, void *y, ptrdiff_t n_rows, ptrdiff_t n, int log_out,
                               double *scratch, int stream);
 typedef void (*fa_softmax_backward_fn)(const void *g, const void *y, void *out, ptrdiff_t n,
@@ -95,7 +96,7 @@ typedef struct {
     fa_grad_fn grad_nt[FA_N_GRAD][2];
     fa_half_to_float_fn half_to_float;     /* float16 <-> float32, blocks */
     fa_float_to_half_fn float_to_half;
-    /* softmax rows (a block: scratch 2n doubles) and their backward (a row:
+    /* softmax rows (a block: scratch 2n + 64 doubles) and their backward (a row:
      * scratch n doubles), [float32, float64] */
     fa_softmax_fn softmax[2];
     fa_softmax_backward_fn softmax_backward[2];
