@@ -48,9 +48,10 @@ def _run(const floating[:, ::1] a, const floating[:, ::1] b, floating[:, ::1] ou
     # 2n + 64 doubles a thread: the forward's float32 rows on AVX-512 keep
     # two rows' t and s (one row's last pass runs inside the next's second),
     # each from a 64-byte boundary
-    cdef double *scratch = <double *>malloc(n_threads * (2 * n + 64) * sizeof(double))
+    cdef Py_ssize_t stride = 2 * n + 64
+    cdef double *scratch = <double *>malloc(n_threads * stride * sizeof(double))
     if scratch == NULL:
-        raise MemoryError("could not allocate %d doubles for softmax rows" % (n_threads * (2 * n + 64)))
+        raise MemoryError("could not allocate %d doubles for softmax rows" % (n_threads * stride))
     cdef Py_ssize_t rows_per = (n_rows + n_threads - 1) // n_threads
     # outputs from the element-wise loops' threshold up are written with
     # streaming stores (AVX-512's float32 softmax rows, both ways; the
@@ -65,9 +66,9 @@ def _run(const floating[:, ::1] a, const floating[:, ::1] b, floating[:, ::1] ou
                 r1 = r0 + rows_per if r0 + rows_per < n_rows else n_rows
                 if backward:
                     for r in range(r0, r1):
-                        bwd(&a[r, 0], &b[r, 0], &out[r, 0], n, log_out, scratch + t * (2 * n + 64), stream)
+                        bwd(&a[r, 0], &b[r, 0], &out[r, 0], n, log_out, scratch + t * stride, stream)
                 elif r0 < r1:
-                    fwd(&a[r0, 0], &out[r0, 0], r1 - r0, n, log_out, scratch + t * (2 * n + 64), stream)
+                    fwd(&a[r0, 0], &out[r0, 0], r1 - r0, n, log_out, scratch + t * stride, stream)
     finally:
         free(scratch)
 

@@ -78,12 +78,17 @@ static inline ptrdiff_t fa_nt_head(const void *y, ptrdiff_t itemsize, ptrdiff_t 
  * straddle cache lines: NumPy's large arrays start 16 bytes past one, and
  * AVX-512 float32 hardtanh at 3e5 elements ran 12% slower so.  0 for short
  * rows, where the extra step would cost more. */
+#define FA_ALIGN_MIN_N 256
+static inline ptrdiff_t fa_align_head(const void *y, ptrdiff_t itemsize, ptrdiff_t n)
+{
 #ifdef FA_NT_BYTES
-#define FA_ALIGN_HEAD(y, T, n) ((n) >= 256 && fa_nt_head((y), sizeof(T), (n)) > 0 \
-                                ? fa_nt_head((y), sizeof(T), (n)) : 0)
+    ptrdiff_t head = n >= FA_ALIGN_MIN_N ? fa_nt_head(y, itemsize, n) : 0;
+    return head > 0 ? head : 0;
 #else
-#define FA_ALIGN_HEAD(y, T, n) 0
+    (void)y, (void)itemsize, (void)n;
+    return 0;
 #endif
+}
 
 #define FA_DEFINE_LOOP(name, T, suffix)                                       \
     static void FA_LOCAL(name##_##suffix##_run)(const T *x, T *y, ptrdiff_t n) \
@@ -97,7 +102,7 @@ static inline ptrdiff_t fa_nt_head(const void *y, ptrdiff_t itemsize, ptrdiff_t 
     {                                                                         \
         const T *x = (const T *)xv;                                           \
         T *y = (T *)yv;                                                       \
-        ptrdiff_t head = FA_ALIGN_HEAD(y, T, n);                              \
+        ptrdiff_t head = fa_align_head(y, sizeof(T), n);                      \
         FA_LOCAL(name##_##suffix##_run)(x, y, head);                          \
         FA_LOCAL(name##_##suffix##_run)(x + head, y + head, n - head);        \
     }
@@ -161,8 +166,8 @@ FA_UNARY_KERNELS(FA_DEFINE_LOOPS)
 /* An AVX-512 float loop writing y[i .. i + 16) = VEC(LOADS(i, m)), LOADS
  * the input vectors at i under the mask m, VEC a function of them (and of
  * what SETUP declares); PREFETCH(i) asks for the inputs ahead.  The head
- * before y's first 64-byte boundary (streaming, or n >= 256: see
- * FA_ALIGN_HEAD) and the tail run the same code under a mask, so every
+ * before y's first 64-byte boundary (streaming, or fa_align_head's) and
+ * the tail run the same code under a mask, so every
  * element gets the same bits at any position; stream selects the streamed
  * stores of fa_kernels_nt.  The inputs are prefetched either way. */
 #define FA_APPLY(f, ...) f(__VA_ARGS__)
@@ -170,11 +175,12 @@ FA_UNARY_KERNELS(FA_DEFINE_LOOPS)
     {                                                                         \
         SETUP                                                                 \
         ptrdiff_t i = 0;                                                      \
-        ptrdiff_t head = fa_nt_head(y, sizeof(float), n);                     \
+        /* streamed stores need the head; plain ones are faster for it */    \
+        ptrdiff_t head = stream ? fa_nt_head(y, sizeof(float), n)             \
+                                : fa_align_head(y, sizeof(float), n);         \
         if (head < 0)                                                         \
             stream = 0;                                                       \
-        else if (head > 0 && (stream || n >= 256)) {                          \
-            /* streamed stores need it; plain ones are faster for it */      \
+        else if (head > 0) {                                                  \
             __mmask16 m = (__mmask16)((1u << head) - 1u);                     \
             _mm512_mask_storeu_ps(y, m, FA_APPLY(VEC, LOADS(0, m)));          \
             i = head;                                                         \
@@ -2553,13 +2559,13 @@ const fa_kernel_table FA_CAT(fa_kernels_nt, FA_ISA_SUFFIX) = {
 
 /* The parameters are copied to locals so the compiler sees them invariant. */
 /* the family's plain loops: y's elements up to its first FA_NT_BYTES
- * boundary, then the rest (FA_ALIGN_HEAD), the same scalar code over both */
+ * boundary, then the rest (fa_align_head), the same scalar code over both */
 #define FA_PARAM_LOOP(T, ELEM)                                                \
     {                                                                         \
         const T *x = (const T *)xv;                                           \
         T *y = (T *)yv;                                                       \
         const double q[2] = {p[0], p[1]};                                     \
-        ptrdiff_t cut = FA_ALIGN_HEAD(y, T, n), lo = 0;                       \
+        ptrdiff_t cut = fa_align_head(y, sizeof(T), n), lo = 0;               \
         for (int part = 0; part < 2; part++, lo = cut, cut = n) {             \
             _Pragma("omp simd")                                               \
             for (ptrdiff_t i = lo; i < cut; i++) {                            \

@@ -1,4 +1,6 @@
 """Shared test helpers: ULP errors against fastact.reference, edge values."""
+import contextlib
+
 import numpy as np
 
 import fastact
@@ -111,3 +113,15 @@ def edge_values(dtype):
 
 def ufunc(name):
     return getattr(fastact, name)
+
+
+@contextlib.contextmanager
+def stream_threshold(n_bytes):
+    """Outputs of n_bytes and up written with streaming stores inside the
+    block (0: every call, 1 << 62: none); the previous threshold after it."""
+    from fastact._ufuncs import _stream_threshold
+    previous = _stream_threshold(n_bytes)
+    try:
+        yield previous
+    finally:
+        _stream_threshold(previous)

@@ -5,7 +5,7 @@ import pytest
 
 import fastact
 from fastact import grad, reference
-from helpers import softmax_ulp_bound, ulp_error_vs
+from helpers import softmax_ulp_bound, stream_threshold, ulp_error_vs
 
 DTYPE = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 
@@ -131,16 +131,15 @@ def test_streaming_stores_give_the_same_bits(dtype, log_out):
     from fastact._ufuncs import _stream_threshold
     fn, bwd = (fastact.log_softmax, grad.log_softmax) if log_out else (fastact.softmax, grad.softmax)
     previous = _stream_threshold()
-    try:
-        for n in (1, 15, 16, 17, 37, 1003):
-            rng = np.random.default_rng(n)
-            x = rng.normal(scale=5, size=(6, n)).astype(dtype)
-            x[1] = rng.uniform(-1e3, 1e3, n)                  # huge spread: tiny results
-            g = rng.uniform(-1, 1, x.shape).astype(dtype)
-            _stream_threshold(1 << 62)
+    for n in (1, 15, 16, 17, 37, 1003):
+        rng = np.random.default_rng(n)
+        x = rng.normal(scale=5, size=(6, n)).astype(dtype)
+        x[1] = rng.uniform(-1e3, 1e3, n)                  # huge spread: tiny results
+        g = rng.uniform(-1, 1, x.shape).astype(dtype)
+        with stream_threshold(1 << 62):
             plain = fn(x)
             plain_b = bwd(g, plain)
-            _stream_threshold(0)
+        with stream_threshold(0):
             buf = np.zeros(x.size + 64, dtype)
             for offset in (0, 1, 3, 64 // np.dtype(dtype).itemsize - 1):
                 out = buf[offset:offset + x.size].reshape(x.shape)
@@ -155,10 +154,9 @@ def test_streaming_stores_give_the_same_bits(dtype, log_out):
                 np.testing.assert_array_equal(fn(big), np.tile(plain, (50, 1)))
                 np.testing.assert_array_equal(bwd(np.tile(g, (50, 1)), np.tile(plain, (50, 1))),
                                               np.tile(plain_b, (50, 1)))
-    finally:
-        _stream_threshold(previous)
     from fastact import _family
     assert _family._stream_threshold() == previous
+
 
 @DTYPE
 def test_special_rows_among_others(dtype):
@@ -166,26 +164,20 @@ def test_special_rows_among_others(dtype):
     each row's last pass inside the next row's second): a NaN row, one with
     an infinite max and one of -inf between ordinary rows leave those rows'
     bits as they are alone, streamed or not, with 1 and 2 threads."""
-    from fastact._ufuncs import _stream_threshold
-    previous = _stream_threshold()
-    try:
-        for n in (1, 17, 1003):
-            x = np.random.default_rng(n).normal(scale=5, size=(9, n)).astype(dtype)
-            x[2, n // 2] = np.nan
-            x[4, 0] = np.inf
-            x[6] = -np.inf
-            special = [2, 4, 6]
-            alone = np.concatenate([fastact.softmax(x[r:r + 1]) for r in range(9)])
-            assert np.isnan(alone[special]).all()
-            for threshold in (1 << 62, 0):
-                _stream_threshold(threshold)
-                for threads in (1, 2):
-                    with fastact.num_threads(threads):
-                        np.testing.assert_array_equal(fastact.softmax(x), alone, err_msg=str(n))
-                        big = np.tile(x, (40, 1))
-                        np.testing.assert_array_equal(fastact.softmax(big), np.tile(alone, (40, 1)))
-    finally:
-        _stream_threshold(previous)
+    for n in (1, 17, 1003):
+        x = np.random.default_rng(n).normal(scale=5, size=(9, n)).astype(dtype)
+        x[2, n // 2] = np.nan
+        x[4, 0] = np.inf
+        x[6] = -np.inf
+        special = [2, 4, 6]
+        alone = np.concatenate([fastact.softmax(x[r:r + 1]) for r in range(9)])
+        assert np.isnan(alone[special]).all()
+        for threshold in (1 << 62, 0):
+            for threads in (1, 2):
+                with stream_threshold(threshold), fastact.num_threads(threads):
+                    np.testing.assert_array_equal(fastact.softmax(x), alone, err_msg=str(n))
+                    big = np.tile(x, (40, 1))
+                    np.testing.assert_array_equal(fastact.softmax(big), np.tile(alone, (40, 1)))
 
 
 def test_special_rows_and_dtypes():
