@@ -2192,63 +2192,72 @@ static FA_INLINE void fa_put16(float *p, __mmask16 k, __m512 v, int stream)
                   const __mmask8 k1 = (__mmask8)(k_ >> 8);                    \
                   BODY)
 
-/* softmax rows in float (AVX-512).  d = x - m exactly as s + err (Fast2Sum,
- * the operand of larger magnitude first); e^d = 2^k (thi + sv) from the
+/* softmax rows in float (AVX-512).  e^(x - c) = 2^k (thi + sv) from the
  * 32-entry table (thi exact, sv = thi (e^r - 1) + tlo; r by two FMAs with
  * ln2 in two floats: the first product need not be exact, the FMA rounds
- * only the small difference).  thi 2^k and sv 2^k go to the two halves of
- * the scratch row (y is written once, in the last pass), both times 2^40 (the tables are scaled) so that neither is
- * subnormal for d >= -110; the sum of the thi 2^k is exact by Fast2Sum, each
- * lane started at 2^41 (above any term), its errors and the sv 2^k summed
- * apart.  The last pass forms (T + S) (ih + il), 1 / sum in two floats,
- * rounded once; results below 2^-100 (where its small products could be
- * subnormal) are formed in double.  A NaN anywhere, or an infinite max,
- * makes the sum NaN: the row is NaN.
+ * only the small difference), for a per-row c whose e^c cancels in the
+ * quotient.  thi 2^k and sv 2^k go to the two halves of the scratch row (y
+ * is written once, in the last pass), both times 2^40 (the tables are
+ * scaled) so that neither is subnormal where a result can be nonzero; the
+ * sum of the thi 2^k is exact by Fast2Sum, each lane started at 2^41 (above
+ * any term), its errors and the sv 2^k summed apart.  The last pass forms
+ * (T + S) (ih + il), 1 / sum in two floats, rounded once; results below
+ * 2^-100 (where its small products could be subnormal) are formed in
+ * double.  A NaN anywhere, or an infinite max, makes the sum NaN: the row
+ * is NaN.
  *
- * The first pass finds the min as well as the max: where every d is above
- * -104 and one order of the Fast2Sum serves every element (m <= 0: x first;
- * m > 0 and min above -2^(exponent of m + 1): -m first), the row runs
- * without the clamp and the per-lane order (FA_SM_ANY). */
-enum { FA_SM_ANY, FA_SM_M_FIRST, FA_SM_X_FIRST };
+ * FA_SM_DIRECT, where the max is finite and within +-(2^16 - 200): c = K
+ * ln2 with K the integer nearest m log2(e), and x itself is split as k ln2
+ * + r (k a multiple of 1/32, r exact to 2^-30): x - m is never formed, and
+ * the power of 2 is k - K (kf - (shifter + K), exact).  x is clamped at m -
+ * 200, where that power of 2 makes T and sv 0: -inf gives 0, as any x
+ * whose e^(x - m) / sum rounds to 0.  Otherwise (FA_SM_ANY): c = m, with d
+ * = x - m exactly as s + err (Fast2Sum, the operand of larger magnitude
+ * first, chosen per lane) and d clamped at -110, below which e^d / sum
+ * rounds to 0.  (DIRECT takes 5 operations a vector for d and r, where
+ * Fast2Sum and r from it take 8.) */
+enum { FA_SM_ANY, FA_SM_DIRECT };
 
 struct fa_sm_consts {
-    __m512 nm, am, floor_d, shifter, th0, th1, tl0, tl1;
+    __m512 nm, am, floor_d, shifter, shk, floor_x, th0, th1, tl0, tl1;
 };
 
 static FA_INLINE void fa_softmax_e16(const struct fa_sm_consts *c, int mode, __m512 v, __mmask16 k,
                                      float *tr, float *svr, __m512 *S, __m512 *C)
 {
-    __m512 a, b, s, err;
+    const __m512 log2e = _mm512_set1_ps(0x1.715476p+0f);
+    const __m512 ln2hi = _mm512_set1_ps(0x1.62e43p-1f), ln2lo = _mm512_set1_ps(-0x1.05c61p-29f);
+    __m512 kf, r, p2;                       /* kf's low bits: the table index; p2: the power of 2 */
     __mmask16 kv = k;                       /* the lanes with a value, 0 in the others */
-    if (mode == FA_SM_ANY) {
-        __mmask16 vbig = _mm512_cmp_ps_mask(_mm512_abs_ps(v), c->am, _CMP_GE_OQ);
-        a = _mm512_mask_blend_ps(vbig, c->nm, v);
-        b = _mm512_mask_blend_ps(vbig, v, c->nm);
+    if (mode == FA_SM_DIRECT) {
+        v = _mm512_max_ps(c->floor_x, v);   /* -inf included; NaN stays */
+        kf = _mm512_fmadd_ps(v, log2e, c->shifter);
+        __m512 kj = _mm512_sub_ps(kf, c->shifter);
+        p2 = _mm512_sub_ps(kf, c->shk);
+        r = _mm512_fnmadd_ps(kj, ln2lo, _mm512_fnmadd_ps(kj, ln2hi, v));
     } else {
-        a = (mode == FA_SM_M_FIRST) ? c->nm : v;
-        b = (mode == FA_SM_M_FIRST) ? v : c->nm;
-    }
-    s = _mm512_add_ps(a, b);
-    err = _mm512_sub_ps(b, _mm512_sub_ps(s, a));
-    if (mode == FA_SM_ANY) {
+        __mmask16 vbig = _mm512_cmp_ps_mask(_mm512_abs_ps(v), c->am, _CMP_GE_OQ);
+        __m512 a = _mm512_mask_blend_ps(vbig, c->nm, v);
+        __m512 b = _mm512_mask_blend_ps(vbig, v, c->nm);
+        __m512 s = _mm512_add_ps(a, b);
+        __m512 err = _mm512_sub_ps(b, _mm512_sub_ps(s, a));
         /* below -110 (-inf included): clamped for the arithmetic, and 0
          * (e^-110 / sum rounds to 0 anyway); NaN stays */
         kv = (__mmask16)(k & ~_mm512_cmp_ps_mask(s, c->floor_d, _CMP_LT_OQ));
         s = _mm512_max_ps(c->floor_d, s);
+        kf = _mm512_fmadd_ps(s, log2e, c->shifter);
+        p2 = _mm512_sub_ps(kf, c->shifter);
+        /* r = (s - kj ln2) + err, the small parts (kj times ln2's second
+         * word, err) added first, so r is rounded once after the first FMA */
+        r = _mm512_add_ps(_mm512_fnmadd_ps(p2, ln2hi, s), _mm512_fnmadd_ps(p2, ln2lo, err));
     }
-    __m512 kf = _mm512_fmadd_ps(s, _mm512_set1_ps(0x1.715476p+0f), c->shifter);
-    __m512 kj = _mm512_sub_ps(kf, c->shifter);
-    /* r = (s - kj ln2) + err, the small parts (kj times ln2's second word,
-     * err) added first, so r is rounded once after the first FMA */
-    __m512 r = _mm512_add_ps(_mm512_fnmadd_ps(kj, _mm512_set1_ps(0x1.62e43p-1f), s),
-                             _mm512_fnmadd_ps(kj, _mm512_set1_ps(-0x1.05c61p-29f), err));
     __m512 q = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(1.0f / 6.0f), r, _mm512_set1_ps(0.5f)),
                                _mm512_mul_ps(r, r), r);
     __m512i j = _mm512_castps_si512(kf);
     __m512 thi = _mm512_permutex2var_ps(c->th0, j, c->th1);
     __m512 sv = _mm512_fmadd_ps(thi, q, _mm512_permutex2var_ps(c->tl0, j, c->tl1));
-    __m512 T = _mm512_maskz_scalef_ps(kv, thi, kj);
-    sv = _mm512_maskz_scalef_ps(kv, sv, kj);
+    __m512 T = _mm512_maskz_scalef_ps(kv, thi, p2);
+    sv = _mm512_maskz_scalef_ps(kv, sv, p2);
     _mm512_mask_storeu_ps(tr, k, T);
     _mm512_mask_storeu_ps(svr, k, sv);
     __m512 S1 = _mm512_add_ps(*S, T);
@@ -2263,7 +2272,8 @@ static inline __m512 fa_times_sum_f64(__m512 a, __m512 b, __m512d c)
                         _mm512_mul_pd(_mm512_add_pd(fa_hi_pd(a), fa_hi_pd(b)), c));
 }
 
-/* stream: a constant at each call (fa_put16) */
+/* y[0..16) (lanes k) = (T + sv) (ih + il), T and sv from the scratch rows;
+ * stream: a streaming store (a full step at a 64-byte boundary, fa_put16) */
 static FA_INLINE void fa_softmax_scale16(float *y, const float *tr, const float *svr, __mmask16 k,
                                          __m512 ih, __m512 il, __m512d invd, int stream)
 {
@@ -2275,118 +2285,103 @@ static FA_INLINE void fa_softmax_scale16(float *y, const float *tr, const float 
     fa_put16(y, k, v, stream);
 }
 
-/* A row's last pass, one step at a time, so that it runs inside the next
- * row's second pass: the streaming stores of one row then leave while the
- * next computes (fastact bench, 1e8 elements in rows of 1000, 2 threads:
- * 61% -> 64-67% of the copy's bandwidth, against three passes one row at
- * a time).  j: the next element;
- * head: -1 for plain stores, else the elements before y's first 64-byte
- * boundary (masked, plain), after which full steps stream. */
-struct fa_sm_out {
-    float *y;
-    const float *tr, *svr;
-    ptrdiff_t j, n, head;
-    __m512 ih, il;
-    __m512d invd;
-};
-
-static FA_INLINE void fa_sm_out_step(struct fa_sm_out *o)
-{
-    ptrdiff_t j = o->j, left = o->n - j;
-    if (left <= 0)
-        return;
-    if (j == 0 && o->head > 0) {
-        fa_softmax_scale16(o->y, o->tr, o->svr, fa_mask16(o->head), o->ih, o->il, o->invd, 0);
-        o->j = o->head;
-        return;
-    }
-    if (left >= 16 && o->head >= 0)
-        fa_softmax_scale16(o->y + j, o->tr + j, o->svr + j, (__mmask16)0xFFFF, o->ih, o->il, o->invd, 1);
-    else
-        fa_softmax_scale16(o->y + j, o->tr + j, o->svr + j, fa_mask16(left < 16 ? left : 16),
-                           o->ih, o->il, o->invd, 0);
-    o->j = j + 16;
-}
-
 /* n_rows C-contiguous rows of n; scr: scratch for 4n + 128 floats, two
  * rows' t and s, each of the four from a 64-byte boundary (row r's in half
- * r & 1, while row r - 1's last pass reads the other); y is written once per row, in the last pass (streaming where
- * asked).  While the second pass computes, the next row (x + n) is
- * prefetched: the first pass of every row but the first then reads from
- * the cache. */
+ * r & 1, while row r - 1's last pass reads the other).  y is written once
+ * per row, in its last pass: the elements up to y's first 64-byte boundary
+ * as soon as the row's sum is known, the full 16-element steps one at a
+ * time inside the next row's second pass (streamed where asked: they drain
+ * while the next row computes), the masked tail after it.  While the
+ * second pass computes, the next row (x + n) is prefetched, so the first
+ * pass of every row but the first reads from the cache.  (fastact bench,
+ * 1e8 elements in rows of 1000, 2 threads: 61% of the copy's bandwidth
+ * with three passes a row, 64-70% with the previous row's steps in a
+ * per-step function, 74-77% with them as below and FA_SM_DIRECT.) */
 static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n_rows, ptrdiff_t n,
                                     float *scr, int stream)
 {
-    struct fa_sm_out o;
-    o.j = o.n = 0;
     /* the four rows of scratch on 64-byte boundaries (no vector of them
      * straddles two cache lines) */
     float *base = (float *)(((uintptr_t)scr + 63) & ~(uintptr_t)63);
     const ptrdiff_t half = (n + 15) & ~(ptrdiff_t)15;
+    /* the previous row's last pass: its y, t and s; pj its next element,
+     * pfull the end of its full steps (streamed where pst), pn its length */
+    float *py = y;
+    const float *ptr = base, *psv = base;
+    ptrdiff_t pj = 0, pfull = 0, pn = 0;
+    int pst = 0;
+    __m512 ih = _mm512_setzero_ps(), il = ih;
+    __m512d invd = _mm512_setzero_pd();
+#define FA_SM_PREV_REST()                                                     \
+    do {                                                                      \
+        for (; pj < pfull; pj += 16)                                          \
+            fa_softmax_scale16(py + pj, ptr + pj, psv + pj, (__mmask16)0xFFFF, ih, il, invd, pst); \
+        if (pj < pn)                                                          \
+            fa_softmax_scale16(py + pj, ptr + pj, psv + pj, fa_mask16(pn - pj), ih, il, invd, 0); \
+        pj = pn;                                                              \
+    } while (0)
     for (ptrdiff_t row = 0; row < n_rows; row++, x += n, y += n) {
-        /* the max and min, two vectors a step (their latency, not their
-         * count, bounds a single chain) */
-        __m512 mx = _mm512_set1_ps(-INFINITY), mn = _mm512_set1_ps(INFINITY), mx2 = mx, mn2 = mn;
+        /* the max, two vectors a step (the latency of max, not its count,
+         * bounds a single chain) */
+        __m512 mx = _mm512_set1_ps(-INFINITY), mx2 = mx;
         ptrdiff_t i = 0;
         for (; i + 32 <= n; i += 32) {
-            __m512 v = _mm512_loadu_ps(x + i), w = _mm512_loadu_ps(x + i + 16);
-            mx = _mm512_max_ps(v, mx);
-            mn = _mm512_min_ps(v, mn);
-            mx2 = _mm512_max_ps(w, mx2);
-            mn2 = _mm512_min_ps(w, mn2);
+            mx = _mm512_max_ps(_mm512_loadu_ps(x + i), mx);
+            mx2 = _mm512_max_ps(_mm512_loadu_ps(x + i + 16), mx2);
         }
         for (; i < n; i += 16) {
             __mmask16 k = fa_mask16(n - i < 16 ? n - i : 16);
-            __m512 v = _mm512_maskz_loadu_ps(k, x + i);
-            mx = _mm512_mask_max_ps(mx, k, v, mx);
-            mn = _mm512_mask_min_ps(mn, k, v, mn);
+            mx = _mm512_mask_max_ps(mx, k, _mm512_maskz_loadu_ps(k, x + i), mx);
         }
-        /* a NaN goes into neither (max and min return their second
-         * operand): the sum finds it */
+        /* a NaN does not go into it (max returns its second operand): the
+         * sum finds it */
         const float mf = _mm512_reduce_max_ps(_mm512_max_ps(mx, mx2));
-        const float lo = _mm512_reduce_min_ps(_mm512_min_ps(mn, mn2));
+        const int mode = (mf > -0x1p16f + 200.0f && mf < 0x1p16f - 200.0f) ? FA_SM_DIRECT : FA_SM_ANY;
         const __m512 big = _mm512_set1_ps(0x1p40f);
+        /* shk = shifter + K, K = the integer nearest m log2(e): exact (both
+         * in [2^18, 2^19), where floats are multiples of 1/32) */
+        const float kc = (mode == FA_SM_DIRECT) ? (float)nearbyint((double)mf * 1.4426950408889634) : 0.0f;
         const struct fa_sm_consts c = {
             _mm512_set1_ps(-mf), _mm512_set1_ps(fabsf(mf)), _mm512_set1_ps(-110.0f),
-            _mm512_set1_ps(0x1.8p18f),
+            _mm512_set1_ps(0x1.8p18f), _mm512_set1_ps(0x1.8p18f + kc), _mm512_set1_ps(mf - 200.0f),
             _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[0])),
             _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[0] + 16)),
             _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[1])),
             _mm512_mul_ps(big, _mm512_loadu_ps(fa_exp2_f32_table[1] + 16)),
         };
-        int mode = FA_SM_ANY;
-        if (lo - mf >= -104.0f) {               /* false for NaN and infinities */
-            int e;
-            (void)frexpf(mf, &e);               /* 2^(e-1) <= |m| < 2^e */
-            if (mf <= 0.0f)
-                mode = FA_SM_X_FIRST;
-            else if (lo > -ldexpf(1.0f, e))
-                mode = FA_SM_M_FIRST;
-        }
         /* C (the sv and S's rounding errors) is moved into double every 16
          * vectors: a float C over a long row would drift by its own
          * roundings (a row of equal values rounds the same way every time) */
         float *svr = base + (row & 1) * 2 * half, *tr = svr + half;
         __m512 S = _mm512_set1_ps(0x1p41f), C = _mm512_setzero_ps();
         __m512d C0 = _mm512_setzero_pd(), C1 = _mm512_setzero_pd();
-#define FA_SM_STEP(MODE)                                                      \
+#define FA_SM_STEP(MODE, K)                                                   \
     _mm_prefetch((const char *)(x + n + i), _MM_HINT_T0);                     \
-    fa_softmax_e16(&c, MODE, _mm512_maskz_loadu_ps(k_, x + i), k_, tr + i, svr + i, &S, &C); \
+    fa_softmax_e16(&c, MODE, _mm512_maskz_loadu_ps(K, x + i), K, tr + i, svr + i, &S, &C); \
     if ((i & 255) == 240) {                                                   \
         C0 = _mm512_add_pd(C0, fa_lo_pd(C));                                  \
         C1 = _mm512_add_pd(C1, fa_hi_pd(C));                                  \
         C = _mm512_setzero_ps();                                              \
     }                                                                         \
-    fa_sm_out_step(&o);
-        if (mode == FA_SM_M_FIRST)
-            FA_ROW_FOR(n, FA_SM_STEP(FA_SM_M_FIRST));
-        else if (mode == FA_SM_X_FIRST)
-            FA_ROW_FOR(n, FA_SM_STEP(FA_SM_X_FIRST));
-        else
-            FA_ROW_FOR(n, FA_SM_STEP(FA_SM_ANY));
+    if (pj < pfull) {                                                         \
+        fa_softmax_scale16(py + pj, ptr + pj, psv + pj, (__mmask16)0xFFFF, ih, il, invd, pst); \
+        pj += 16;                                                             \
+    }
+#define FA_SM_ROW(MODE)                                                       \
+    for (i = 0; i + 16 <= n; i += 16) {                                       \
+        FA_SM_STEP(MODE, (__mmask16)0xFFFF)                                   \
+    }                                                                         \
+    if (i < n) {                                                              \
+        FA_SM_STEP(MODE, fa_mask16(n - i))                                    \
+    }
+        if (mode == FA_SM_DIRECT) {
+            FA_SM_ROW(FA_SM_DIRECT)
+        } else {
+            FA_SM_ROW(FA_SM_ANY)
+        }
+#undef FA_SM_ROW
 #undef FA_SM_STEP
-        while (o.j < o.n)                       /* the previous row's last steps */
-            fa_sm_out_step(&o);
+        FA_SM_PREV_REST();
         const __m512d off = _mm512_set1_pd(0x1p41);
         __m512d lo8 = _mm512_add_pd(_mm512_sub_pd(fa_lo_pd(S), off), _mm512_add_pd(fa_lo_pd(C), C0));
         __m512d hi8 = _mm512_add_pd(_mm512_sub_pd(fa_hi_pd(S), off), _mm512_add_pd(fa_hi_pd(C), C1));
@@ -2395,18 +2390,26 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n_rows, 
          * ... in the last pass, whatever T) */
         const double inv = (total == total && fabsf(mf) < INFINITY) ? 1.0 / total : (double)NAN;
         const float ihf = (float)inv;
-        o.y = y;
-        o.tr = tr;
-        o.svr = svr;
-        o.j = 0;
-        o.n = n;
-        o.head = stream ? fa_nt_head(y, sizeof(float), n) : -1;
-        o.ih = _mm512_set1_ps(ihf);
-        o.il = _mm512_set1_ps((float)(inv - (double)ihf));
-        o.invd = _mm512_set1_pd(inv);
+        ih = _mm512_set1_ps(ihf);
+        il = _mm512_set1_ps((float)(inv - (double)ihf));
+        invd = _mm512_set1_pd(inv);
+        /* this row's head now (plain stores), its full steps in the next
+         * row's second pass */
+        ptrdiff_t head = stream ? fa_nt_head(y, sizeof(float), n) : fa_align_head(y, sizeof(float), n);
+        pst = stream && head >= 0;
+        if (head < 0)
+            head = 0;
+        if (head > 0)
+            fa_softmax_scale16(y, tr, svr, fa_mask16(head), ih, il, invd, 0);
+        py = y;
+        ptr = tr;
+        psv = svr;
+        pj = head;
+        pn = n;
+        pfull = head + ((n - head) & ~(ptrdiff_t)15);
     }
-    while (o.j < o.n)
-        fa_sm_out_step(&o);
+    FA_SM_PREV_REST();
+#undef FA_SM_PREV_REST
     if (stream)
         _mm_sfence();
 }

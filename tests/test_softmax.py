@@ -38,17 +38,20 @@ def test_matches_the_reference(dtype, log_out):
 
 
 def test_float32_rows_every_path_and_length():
-    """The float32 rows (by hand on AVX-512) pick a path from each row's max
-    and min: d = x - max exact by one order of Fast2Sum for the whole row
-    (max <= 0, or -min below the max's next power of two) or per element,
-    with a clamp where some d is below -104.  Each range here takes one of
-    them, at lengths around the vector width; rows down to d = -200 reach the
-    subnormal results.  A -inf appended (the general path, its e^d 0) gives
-    the same bits for the others."""
+    """The float32 rows (by hand on AVX-512) pick a path from each row's max:
+    within +-(2^16 - 200), x itself is split by ln2 (x below max - 200
+    clamped there); beyond, d = x - max exactly by Fast2Sum, per element,
+    clamped at -110.  The ranges here take both, the first up to its limits,
+    at lengths around the vector width; rows down to d = -200 reach the
+    subnormal results.  A -inf appended (its result 0) gives the same bits
+    for the others."""
     rng = np.random.default_rng(11)
     bound = softmax_ulp_bound(False, np.float32)
+    ranges = ((-8, 8), (-50, -3), (-100, 100), (0.5, 3), (-1e-6, 1e-6), (90, 100), (-3, 12),
+              (65200, 65330), (-65330, -65200), (-65330, -65100), (65340, 65400), (1e5, 1e5 + 100),
+              (-1e6 - 150, -1e6), (3e38, 3.4e38))
     for n in (1, 15, 16, 17, 33, 1000):
-        for lo, hi in ((-8, 8), (-50, -3), (-100, 100), (0.5, 3), (-1e-6, 1e-6), (90, 100), (-3, 12)):
+        for lo, hi in ranges:
             x = rng.uniform(lo, hi, (6, n)).astype(np.float32)
             y = fastact.softmax(x)
             err = ulp_error_vs(y, reference.softmax(x, exact_wide=True))
