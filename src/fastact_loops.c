@@ -2156,25 +2156,31 @@ static inline double fa_fold16(__m512d lo, __m512d hi)
         }                                                                     \
     } while (0)
 
-/* FA_ROW_FOR writing out (floats) with streaming stores where stream asks:
- * STEP(k, st) at i for the masked head up to out's first 64-byte boundary,
- * the full steps (st = 1: stream them) and the masked tail, then a fence;
- * all plain (st = 0) without stream or where out is not float-aligned */
+/* FA_ROW_FOR writing out (floats), its full steps from out's first 64-byte
+ * boundary: STEP(k, st) at i for the masked head before it, the full steps
+ * (st = 1: streamed, where stream asks) and the masked tail, then a fence
+ * after streaming.  Without stream, the head is fa_align_head's (none for
+ * short rows); where out is not float-aligned, no head and no streaming. */
 #define FA_ROW_FOR_STREAM(n, out, stream, STEP)                               \
     do {                                                                      \
-        ptrdiff_t head_ = (stream) ? fa_nt_head((out), sizeof(float), (n)) : -1; \
-        if (head_ < 0) {                                                      \
-            FA_ROW_FOR(n, STEP(k_, 0););                                      \
-        } else {                                                              \
-            ptrdiff_t i = 0;                                                  \
-            if (head_ > 0)                                                    \
-                STEP(fa_mask16(head_), 0);                                    \
-            for (i = head_; i + 16 <= (n); i += 16)                           \
+        ptrdiff_t head_ = (stream) ? fa_nt_head((out), sizeof(float), (n))    \
+                                   : fa_align_head((out), sizeof(float), (n)); \
+        const int st_ = (stream) && head_ >= 0;                               \
+        ptrdiff_t i = 0;                                                      \
+        if (head_ > 0)                                                        \
+            STEP(fa_mask16(head_), 0);                                        \
+        i = head_ > 0 ? head_ : 0;                                            \
+        if (st_) {                                                            \
+            for (; i + 16 <= (n); i += 16)                                    \
                 STEP((__mmask16)0xFFFF, 1);                                   \
-            if (i < (n))                                                      \
-                STEP(fa_mask16((n) - i), 0);                                  \
-            _mm_sfence();                                                     \
+        } else {                                                              \
+            for (; i + 16 <= (n); i += 16)                                    \
+                STEP((__mmask16)0xFFFF, 0);                                   \
         }                                                                     \
+        if (i < (n))                                                          \
+            STEP(fa_mask16((n) - i), 0);                                      \
+        if (st_)                                                              \
+            _mm_sfence();                                                     \
     } while (0)
 
 /* v to p's lanes k, or streamed (a full, 64-byte-aligned step) */

@@ -245,3 +245,37 @@ def test_backward_equals_a_finite_difference():
             e[i] = h
             fd[i] = np.sum(g * (fwd(x + e) - fwd(x - e))) / (2 * h)
         np.testing.assert_allclose(back, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_row_kernels_check_their_arrays():
+    """fastact._softmax's entry points take raw buffers after checking them
+    (the wrappers' fast path passes 2-D C-contiguous arrays straight in):
+    anything else is a TypeError or ValueError naming the array, never a
+    read or write out of bounds."""
+    from fastact import _softmax as kernels
+    x = np.ones((3, 4), np.float32)
+    with pytest.raises(ValueError, match="y has shape"):
+        kernels.forward(x, np.empty((4, 3), np.float32), False)
+    with pytest.raises(TypeError, match="y has dtype"):
+        kernels.forward(x, np.empty((3, 4)), False)
+    with pytest.raises(TypeError, match="x must be float32 or float64"):
+        kernels.forward(x.astype(np.int32), np.empty((3, 4), np.int32), False)
+    with pytest.raises(TypeError, match="native byte order"):
+        kernels.forward(x.astype(">f4"), np.empty((3, 4), np.float32), False)
+    with pytest.raises(ValueError, match="x must be a 2-D C-contiguous"):
+        kernels.forward(np.ones((3, 8), np.float32)[:, ::2], np.empty((3, 4), np.float32), False)
+    with pytest.raises(ValueError, match="x must be a 2-D C-contiguous"):
+        kernels.forward(np.ones(4, np.float32), np.empty(4, np.float32), False)
+    read_only = np.empty((3, 4), np.float32)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="y is read-only"):
+        kernels.forward(x, read_only, False)
+    with pytest.raises(ValueError, match="out is read-only"):
+        kernels.backward(x, x, read_only, False)
+    with pytest.raises(ValueError, match="y has shape"):
+        kernels.backward(x, np.ones((3, 5), np.float32), np.empty((3, 4), np.float32), False)
+    with pytest.raises(TypeError):
+        kernels.forward(x, None, False)
+    y = np.empty_like(x)
+    kernels.forward(x, y, False)
+    np.testing.assert_array_equal(y, np.full((3, 4), 0.25, np.float32))
