@@ -4,8 +4,9 @@ For every function, dtype and size it times fastact and each installed peer
 (the NumPy composition, SciPy, numexpr, PyTorch, numba) with `out=`
 preallocated, best of several rounds, all in one run, and a copy of the same
 size, through fastact's own chunks and threads, as the memory-bandwidth
-yardstick (bytes read + written).  Missing peers
-are skipped with a note.
+yardstick (bytes read + written).  A function's contenders and the copy are
+timed in turns, round by round (best_seconds_each), so that their ratios
+hold on a shared machine.  Missing peers are skipped with a note.
 """
 import json
 import sys
@@ -131,8 +132,9 @@ def _call(fn, x, out):
 
 # --- timing ----------------------------------------------------------------
 
-def best_seconds(fn, budget_s=0.03, rounds=5):
-    """Best per-call time over `rounds` rounds of enough calls to fill the budget."""
+def _calls_per_round(fn, budget_s, rounds):
+    """Calls of fn (after one to warm it) that fill budget_s / rounds, and
+    the time per call they took."""
     fn()
     number = 1
     while True:
@@ -141,14 +143,28 @@ def best_seconds(fn, budget_s=0.03, rounds=5):
             fn()
         elapsed = time.perf_counter() - t0
         if elapsed >= budget_s / rounds or number >= 1 << 20:
-            break
+            return number, elapsed / number
         number *= 4
-    best = elapsed / number
+
+
+def best_seconds(fn, budget_s=0.03, rounds=5):
+    """Best per-call time over `rounds` rounds of enough calls to fill the budget."""
+    return best_seconds_each([fn], budget_s, rounds)[0]
+
+
+def best_seconds_each(fns, budget_s=0.03, rounds=5):
+    """Best per-call time of each of fns, measured in turns: each round
+    times every fn once (enough calls to fill its share of the budget), so
+    that a slow spell of a shared machine falls on all of them alike and
+    their ratios hold."""
+    plan = [_calls_per_round(fn, budget_s, rounds) for fn in fns]
+    best = [per_call for _, per_call in plan]
     for _ in range(rounds - 1):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
+        for k, (fn, (number, _)) in enumerate(zip(fns, plan)):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[k] = min(best[k], (time.perf_counter() - t0) / number)
     return best
 
 
@@ -183,19 +199,19 @@ def _measure(peers, functions, sizes, dtypes, n_threads, progress):
             for n in sizes:
                 x = rng.uniform(-10, 10, n).astype(dtype)
                 out = np.empty_like(x)
-                t_copy = best_seconds(lambda: _copy(x, out=out))
                 for name in functions:
                     done += 1
                     print("[%d/%d] %s %s n=%d" % (done, total, name, dtype, n), file=progress, flush=True)
                     f = getattr(fastact, name)
-                    row = {"function": name, "dtype": dtype, "n": n, "threads": n_threads,
-                           "copy_s": t_copy, "fastact_s": best_seconds(lambda: f(x, out=out)),
-                           "peers_s": {}}
+                    # the copy, fastact and the peers in turns (best_seconds_each)
+                    timed = {"copy": lambda: _copy(x, out=out), "fastact": lambda: f(x, out=out)}
                     for peer, fns in peers.items():
                         if name in fns:
-                            g = fns[name]
-                            row["peers_s"][peer] = best_seconds(lambda: _call(g, x, out))
-                    rows.append(row)
+                            timed[peer] = (lambda g: lambda: _call(g, x, out))(fns[name])
+                    seconds = dict(zip(timed, best_seconds_each(list(timed.values()))))
+                    rows.append({"function": name, "dtype": dtype, "n": n, "threads": n_threads,
+                                 "copy_s": seconds.pop("copy"), "fastact_s": seconds.pop("fastact"),
+                                 "peers_s": seconds})
     return rows
 
 
@@ -437,24 +453,24 @@ def run_family(n=1_000_000, dtype="float32", n_threads=None, functions=None, pro
     rows = []
     try:
         with fastact.num_threads(n_threads):
-            copy_s = best_seconds(lambda: _copy(x, out=out))
             for name, (fwd, bwd, tf, tb, comp) in cases.items():
                 if functions and name not in functions:
                     continue
                 print("[family] %s" % name, file=progress, flush=True)
                 y = fwd(x, None)
-                row = {"function": name, "n": n, "dtype": dtype, "copy_s": copy_s,
-                       "fastact_forward_s": best_seconds(lambda: fwd(x, out)),
-                       "fastact_backward_s": best_seconds(lambda: bwd(g, x, y, out))}
-                if comp is not None:
-                    with np.errstate(all="ignore"):
-                        row["numpy_forward_s"] = best_seconds(lambda: comp(x))
+                # the copy, fastact, PyTorch and NumPy in turns (best_seconds_each)
+                timed = {"copy_s": lambda: _copy(x, out=out), "fastact_forward_s": lambda: fwd(x, out),
+                         "fastact_backward_s": lambda: bwd(g, x, y, out)}
                 if torch is not None:
                     xt, gt = torch.from_numpy(x), torch.from_numpy(g)
                     yt = tf(xt)
-                    row["torch_forward_s"] = best_seconds(lambda: tf(xt))
-                    row["torch_backward_s"] = best_seconds(lambda: tb(gt, xt, yt))
-                rows.append(row)
+                    timed["torch_forward_s"] = lambda: tf(xt)
+                    timed["torch_backward_s"] = lambda: tb(gt, xt, yt)
+                if comp is not None:
+                    timed["numpy_forward_s"] = lambda: comp(x)
+                with np.errstate(all="ignore"):
+                    seconds = best_seconds_each(list(timed.values()))
+                rows.append({"function": name, "n": n, "dtype": dtype, **dict(zip(timed, seconds))})
     finally:
         for undo in restore:
             undo()
@@ -481,9 +497,9 @@ def format_family(result):
             r["function"], r["dtype"], n, cell(f), cell(tf), cell(nf),
             "%.2fx" % (f / tf) if tf else "-", cell(b), cell(tb), "%.2fx" % (b / tb) if tb else "-",
             100 * fbw, 100 * bbw))
-    lines.append("'bw' columns: bytes moved per second as a share of fastact's copy of x "
-                 "(%.0f Melem/s)" % (result["rows"][0]["n"] / result["rows"][0]["copy_s"] / 1e6
-                                     if result["rows"] else 0))
+    copies = [r["n"] / r["copy_s"] / 1e6 for r in result["rows"]]
+    lines.append("'bw' columns: bytes moved per second as a share of fastact's copy of x, timed "
+                 "in turns with each function (%.0f-%.0f Melem/s)" % (min(copies or [0]), max(copies or [0])))
     for note in result["notes"]:
         lines.append("note: " + note)
     return "\n".join(lines)
