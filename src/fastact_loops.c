@@ -2105,6 +2105,56 @@ FA_DEFINE_MASKED_GRAD_LOOP(hardswish, FA_NO_SETUP, FA_HARDSWISH_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(hardswish)
 #endif
 
+/* hardsigmoid and hardswish forward, and hardsigmoid's gradient, in float
+ * by hand (AVX-512): the generic loops' double arithmetic (fa_*_f32d:
+ * (x + 3) / 6, x (x + 3) / 6 and g / 6, each with the rounded 1/6, so the
+ * same bits), eight lanes at a time from the two halves of the floats,
+ * where the generic loops left the compiler's vectorization of the double
+ * functions at 80% of a copy's speed (hardswish, 1e6 floats, 2 threads). */
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define FA_HARD_F32_BY_HAND 1
+static inline __m512 fa_hardsigmoid_f32x16(__m512 x)
+{
+    const __m512d three = _mm512_set1_pd(3.0), sixth = _mm512_set1_pd(1.0 / 6.0);
+    __m512 y = fa_narrow_ps(_mm512_mul_pd(_mm512_add_pd(fa_lo_pd(x), three), sixth),
+                            _mm512_mul_pd(_mm512_add_pd(fa_hi_pd(x), three), sixth));
+    y = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-3.0f), _CMP_NLE_UQ), y);
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(3.0f), _CMP_GE_OQ),
+                              _mm512_set1_ps(1.0f));
+}
+#define FA_HARDSIGMOID_VEC(v) fa_hardsigmoid_f32x16(v)
+FA_DEFINE_MASKED_LOOP(hardsigmoid, FA_NO_SETUP, FA_HARDSIGMOID_VEC)
+FA_DEFINE_HAND_PARAM_ENTRIES(hardsigmoid)
+
+/* x (x + 3) is exact in double */
+static inline __m512d fa_hardswish_half_pd(__m512d x)
+{
+    return _mm512_mul_pd(_mm512_mul_pd(x, _mm512_add_pd(x, _mm512_set1_pd(3.0))), _mm512_set1_pd(1.0 / 6.0));
+}
+
+static inline __m512 fa_hardswish_f32x16(__m512 x)
+{
+    __m512 y = fa_narrow_ps(fa_hardswish_half_pd(fa_lo_pd(x)), fa_hardswish_half_pd(fa_hi_pd(x)));
+    y = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-3.0f), _CMP_NLE_UQ), y);
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(3.0f), _CMP_GE_OQ), x);
+}
+#define FA_HARDSWISH_VEC(v) fa_hardswish_f32x16(v)
+FA_DEFINE_MASKED_LOOP(hardswish, FA_NO_SETUP, FA_HARDSWISH_VEC)
+FA_DEFINE_HAND_PARAM_ENTRIES(hardswish)
+
+/* g / 6 inside (-3, 3), +0 outside, x where x is NaN */
+static inline __m512 fa_hardsigmoid_grad_f32x16(__m512 g, __m512 x)
+{
+    __mmask16 in = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-3.0f), _CMP_GT_OQ)
+                   & _mm512_cmp_ps_mask(x, _mm512_set1_ps(3.0f), _CMP_LT_OQ);
+    __m512 y = _mm512_maskz_mov_ps(in, fa_times_f64(g, _mm512_set1_pd(1.0 / 6.0)));
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+#define FA_HARDSIGMOID_GRAD_VEC(gv, xv) fa_hardsigmoid_grad_f32x16((gv), (xv))
+FA_DEFINE_MASKED_GRAD_LOOP(hardsigmoid, FA_NO_SETUP, FA_HARDSIGMOID_GRAD_VEC)
+FA_DEFINE_HAND_GRAD_ENTRIES(hardsigmoid)
+#endif
+
 /* float32 softmax and log_softmax rows by hand (AVX-512).  softmax in
  * float: fa_softmax_rows_f32_exp below.  log_softmax: the generic rows'
  * arithmetic (fa_softmax_row_f32: double, 16 lanes folded in order) with
@@ -2777,6 +2827,9 @@ const fa_family_table FA_CAT(fa_family, FA_ISA_SUFFIX) = {
 #endif
 #ifdef FA_GRADS_F32_BY_HAND
     FA_HAND_GRAD(tanhshrink) FA_HAND_GRAD(hardswish)
+#endif
+#ifdef FA_HARD_F32_BY_HAND
+    FA_HAND_PARAM(hardsigmoid) FA_HAND_PARAM(hardswish) FA_HAND_GRAD(hardsigmoid)
 #endif
 #ifdef FA_LEAKY_RELU_F32_BY_HAND
     FA_HAND_PARAM(leaky_relu) FA_HAND_GRAD(leaky_relu)
