@@ -830,8 +830,14 @@ FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_EXP_GRAD_SCALED_VEC, FA_LOADS_GX, FA_
  *   rounding, no subnormal u on the way (celu's A s is 1: x itself).
  * About half an ULP either way (measured below 0.6). */
 static inline __m512 fa_exp_fwd_f32x16(__m512 x, const struct fa_exp_consts *c,
-                                       const struct fa_exp2_tabs *t, int scaled)
+                                       const struct fa_exp2_tabs *t, int scaled, int selu)
 {
+    /* selu (a constant at each call): its flags as constants, so that its
+     * loop carries no tests of them (1e8, 2 threads, in turns with a copy
+     * in a C harness: 85-86% -> 89% of its speed; in L1, 7.5 -> 7.15 ns
+     * per 16 elements) */
+    const int p_one = selu ? 0 : c->p_one, p_lo_pos = selu ? 1 : c->p_lo_pos;
+    const int a_exact = selu ? 0 : c->a_exact;
     __m512 zl = _mm512_setzero_ps();
     __m512 u = scaled ? fa_scaled_arg(x, c, &zl) : x;
     __mmask16 neg_lanes = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
@@ -839,9 +845,9 @@ static inline __m512 fa_exp_fwd_f32x16(__m512 x, const struct fa_exp_consts *c,
     /* P x: x itself for P = 1; with P's low part of the sign of its high
      * part (fa_exp_consts rounds it so) x ph and x pl never make
      * inf - inf, so the product needs no guard */
-    __m512 v = c->p_one ? x
-             : c->p_lo_pos ? _mm512_fmadd_ps(x, c->ph, _mm512_mul_ps(x, c->pl))
-                           : fa_times_pair(x, c->ph, c->pl);
+    __m512 v = p_one ? x
+             : p_lo_pos ? _mm512_fmadd_ps(x, c->ph, _mm512_mul_ps(x, c->pl))
+                        : fa_times_pair(x, c->ph, c->pl);
     if (neg_lanes & ~small) {
         __m512 z = _mm512_max_ps(_mm512_set1_ps(-300.0f), _mm512_min_ps(u, _mm512_setzero_ps()));
         __m512 s, kj, thi = fa_exp_parts_f32x16(z, scaled ? &zl : NULL, t, &s, &kj);
@@ -852,8 +858,8 @@ static inline __m512 fa_exp_fwd_f32x16(__m512 x, const struct fa_exp_consts *c,
         __m512 d = _mm512_sub_ps(one, ts);
         __m512 de = _mm512_sub_ps(_mm512_sub_ps(one, d), ts);
         __m512 b = _mm512_sub_ps(_mm512_scalef_ps(s, kj), de);
-        __m512 w = c->a_exact ? _mm512_mul_ps(c->ah, b)
-                              : _mm512_fmsub_ps(c->ah, b, _mm512_mul_ps(c->al, _mm512_sub_ps(d, b)));
+        __m512 w = a_exact ? _mm512_mul_ps(c->ah, b)
+                           : _mm512_fmsub_ps(c->ah, b, _mm512_mul_ps(c->al, _mm512_sub_ps(d, b)));
         w = _mm512_fnmadd_ps(c->ah, d, w);
         v = _mm512_mask_mov_ps(v, neg_lanes & ~small, w);
     }
@@ -874,14 +880,18 @@ static inline __m512 fa_exp_fwd_f32x16(__m512 x, const struct fa_exp_consts *c,
     return v;                   /* NaN x: x P, NaN */
 }
 
-#define FA_EXP_FWD_VEC(v) fa_exp_fwd_f32x16((v), c, &tabs, 0)
-#define FA_EXP_FWD_SCALED_VEC(v) fa_exp_fwd_f32x16((v), c, &tabs, 1)
+#define FA_EXP_FWD_VEC(v) fa_exp_fwd_f32x16((v), c, &tabs, 0, 0)
+#define FA_EXP_FWD_SCALED_VEC(v) fa_exp_fwd_f32x16((v), c, &tabs, 1, 0)
+#define FA_EXP_FWD_SELU_VEC(v) fa_exp_fwd_f32x16((v), c, &tabs, 0, 1)
 static inline void fa_exp_fwd_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
                                        const struct fa_exp_consts *c)
 FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_EXP_FWD_VEC, FA_LOADS_X, FA_PREFETCH_X)
 static inline void fa_exp_fwd_scaled_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
                                               const struct fa_exp_consts *c)
 FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_EXP_FWD_SCALED_VEC, FA_LOADS_X, FA_PREFETCH_X)
+static inline void fa_exp_fwd_selu_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
+                                           const struct fa_exp_consts *c)
+FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_EXP_FWD_SELU_VEC, FA_LOADS_X, FA_PREFETCH_X)
 
 /* v as two floats, hi + lo */
 static inline __m512 fa_split_hi(double v) { return _mm512_set1_ps((float)v); }
@@ -972,7 +982,10 @@ static void FA_LOCAL(p_selu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t 
 {
     (void)p;
     struct fa_exp_consts c = fa_exp_consts(FA_SELU_SCALE_HI, FA_SELU_SA_HI, 1.0, FA_SELU_SA_HI);
-    fa_exp_fwd_f32_loop((const float *)x, (float *)y, n, stream, &c);
+    if (!c.p_one && c.p_lo_pos && !c.a_exact)   /* what FA_EXP_FWD_SELU_VEC takes */
+        fa_exp_fwd_selu_f32_loop((const float *)x, (float *)y, n, stream, &c);
+    else
+        fa_exp_fwd_f32_loop((const float *)x, (float *)y, n, stream, &c);
 }
 
 static void FA_LOCAL(p_celu_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n, const double *p,
