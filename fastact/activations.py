@@ -297,11 +297,14 @@ def _softmax(x, axis, out, log_out, name):
 def softmax(x, axis=-1, *, out=None):
     """exp(x - max) / sum(exp(x - max)) along `axis` (default the last).
 
-    Stable for any values (the max is subtracted; x - max is exact for
-    float16/float32 and kept to twice the working precision for float64),
-    computed in double,
-    threads over the rows.  A row holding NaN, or whose max is +-inf, gives
-    NaN.  `out` (same shape) receives the result.
+    Stable for any values: computed as exp(x - c) / sum(exp(x - c)) for a c
+    at or next to the max, x - c exact or carried to twice the working
+    precision: float64 x - max as hi + lo, in double; float16/float32 x -
+    max exact, in double, except float32 on AVX-512, in float: c the
+    multiple of ln 2 nearest the max (where it is within +-65336; x - max
+    by Fast2Sum beyond), each result within 0.6 ULP.  Threads over the
+    rows.  A row holding NaN, or whose max is +-inf, gives NaN.  `out`
+    (same shape) receives the result.
     """
     return _softmax(x, axis, out, False, "softmax")
 

@@ -2139,7 +2139,8 @@ static inline __m512 fa_hardsigmoid_f32x16(__m512 x)
 FA_DEFINE_MASKED_LOOP(hardsigmoid, FA_NO_SETUP, FA_HARDSIGMOID_VEC)
 FA_DEFINE_HAND_PARAM_ENTRIES(hardsigmoid)
 
-/* x (x + 3) is exact in double */
+/* x (x + 3) / 6 as the generic loop forms it: x + 3 exact in double, the
+ * product and the rounded 1/6 each within 2^-53 */
 static inline __m512d fa_hardswish_half_pd(__m512d x)
 {
     return _mm512_mul_pd(_mm512_mul_pd(x, _mm512_add_pd(x, _mm512_set1_pd(3.0))), _mm512_set1_pd(1.0 / 6.0));
@@ -2168,14 +2169,17 @@ FA_DEFINE_MASKED_GRAD_LOOP(hardsigmoid, FA_NO_SETUP, FA_HARDSIGMOID_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(hardsigmoid)
 
 /* softsign's gradient g / (1 + a)^2, a = |x|, in float: 1 + a = d + dl
- * (Fast2Sum), d^2 = P + Pl (P rounded, Pl = d^2 - P by FMA plus 2 d dl),
- * q0 = g / P rounded, then q0 + (g - q0 P - q0 Pl) / P: within about 2^-40
- * of the exact quotient before the last rounding (the generic loop's two
- * double divisions ran at 64% of a copy's speed at 1e6).  Lanes where the
- * float steps could overflow or meet inf or NaN (a >= 2^32, x or g not
- * finite), or where g - q0 P could round in the subnormals (0 < |g| <
- * 2^-100; they made 1.3 ULP), take the generic double arithmetic, for the
- * same bits. */
+ * (Fast2Sum), d^2 = P + Pl (P rounded, Pl = d^2 - P: the FMA's error of
+ * d d, 2 d dl and dl^2), q0 = g / P rounded, then q0 + (g - q0 P - q0 Pl) /
+ * P with 1 / P to 2^-28 (rcp14 and a Newton step): the float roundings of
+ * Pl and the residual leave about 2^-46 of the quotient, so the one
+ * rounding is off only next to a midpoint (all 2^32 x with random g:
+ * 0.50000003 ULP at worst; the generic loop's two double divisions ran at 64%
+ * of a copy's speed at 1e6).  Lanes where the float steps could overflow
+ * or meet inf or NaN (a >= 2^32, x or g not finite), or where g - q0 P or
+ * the quotient could round in the subnormals (0 < |g| < 2^-100 or |q0| <
+ * 2^-125; 1.3 ULP before the first was routed, 0.50006 before the second),
+ * take the generic double arithmetic, for the same bits. */
 static inline __m512d fa_softsign_grad_half_pd(__m512d g, __m512d x)
 {
     __m512d d = _mm512_add_pd(_mm512_set1_pd(1.0), _mm512_abs_pd(x));
@@ -2190,16 +2194,19 @@ static inline __m512 fa_softsign_grad_f32x16(__m512 g, __m512 x)
     __m512 d = _mm512_add_ps(big, small);
     __m512 dl = _mm512_sub_ps(small, _mm512_sub_ps(d, big));
     __m512 P = _mm512_mul_ps(d, d);
-    __m512 Pl = _mm512_fmadd_ps(_mm512_add_ps(d, d), dl, _mm512_fmsub_ps(d, d, P));
+    __m512 Pl = _mm512_fmadd_ps(dl, dl, _mm512_fmadd_ps(_mm512_add_ps(d, d), dl, _mm512_fmsub_ps(d, d, P)));
     __m512 q0 = _mm512_div_ps(g, P);
     __m512 r = _mm512_fnmadd_ps(q0, Pl, _mm512_fnmadd_ps(q0, P, g));
-    __m512 q = _mm512_fmadd_ps(r, _mm512_rcp14_ps(P), q0);
+    __m512 rc = _mm512_rcp14_ps(P);
+    rc = _mm512_fmadd_ps(rc, _mm512_fnmadd_ps(P, rc, one), rc);            /* 2^-28 */
+    __m512 q = _mm512_fmadd_ps(r, rc, q0);
     /* a zero quotient keeps q0's sign (g's): r's zeros add to +0 */
     q = _mm512_mask_mov_ps(q, _mm512_cmp_ps_mask(q0, _mm512_setzero_ps(), _CMP_EQ_OQ), q0);
     __m512 ag = _mm512_abs_ps(g);
     __mmask16 odd = _mm512_cmp_ps_mask(a, _mm512_set1_ps(0x1p32f), _CMP_NLT_UQ)
                     | _mm512_cmp_ps_mask(ag, _mm512_set1_ps(INFINITY), _CMP_NLT_UQ)
-                    | (_mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ)
+                    | ((_mm512_cmp_ps_mask(ag, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ)
+                        | _mm512_cmp_ps_mask(_mm512_abs_ps(q0), _mm512_set1_ps(0x1p-125f), _CMP_LT_OQ))
                        & _mm512_cmp_ps_mask(ag, _mm512_setzero_ps(), _CMP_NEQ_OQ));
     if (odd)
         q = _mm512_mask_mov_ps(q, odd, fa_narrow_ps(fa_softsign_grad_half_pd(fa_lo_pd(g), fa_lo_pd(x)),
