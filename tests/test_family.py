@@ -513,3 +513,23 @@ def test_float32_and_float64_agree_on_the_sign_of_zero(kind):
                 a = ufunc(*[np.float32(v) for v in args], *params)
                 b = ufunc(*[np.float64(v) for v in args], *params)
                 assert np.signbit(a) == np.signbit(b), (name, args, a, b)
+
+
+def test_softsign_gradient_is_rounded_once_into_the_subnormals():
+    """g / (1 + |x|)^2 in float32 where the quotient is subnormal or near
+    it: within half an ULP (of the smallest subnormal there) plus the float64
+    quotient's own 2^-52, on AVX-512's float loop too (its residual
+    correction routes |q| < 2^-125 and |g| < 2^-100 to double: g =
+    0x1.1a553ap-94, x = 0x1.0cd816p+28 gave 0 for 2^-149 before)."""
+    rng = np.random.default_rng(12)
+    n = 1 << 16
+    g = (rng.choice([-1.0, 1.0], n) * np.exp2(rng.uniform(-110, -55, n))).astype(np.float32)
+    x = (rng.choice([-1.0, 1.0], n) * np.exp2(rng.uniform(-3, 33, n))).astype(np.float32)
+    g[:2] = [float.fromhex("0x1.1a553ap-94"), 3.0]
+    x[:2] = [float.fromhex("0x1.0cd816p+28"), float.fromhex("-0x1.800002p+1")]
+    exact = g.astype(np.float64) / (1.0 + np.abs(x.astype(np.float64))) ** 2
+    got = G.softsign(g, x)
+    assert got[0] == np.float32(2.0 ** -149)
+    err = ulp_error_vs(got, exact)
+    assert (np.abs(exact) < 2.0 ** -126).sum() > n // 4         # the subnormals are reached
+    assert err.max() <= 0.5 + 1e-6, (g[err.argmax()], x[err.argmax()], err.max())
