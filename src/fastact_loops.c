@@ -1642,6 +1642,11 @@ static inline __m512 fa_narrow_ps(__m512d lo, __m512d hi)
     return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
 }
 
+/* f (a double function of one or two __m512d) on the halves of a (and b),
+ * each lane narrowed back once */
+#define FA_BY_HALVES(f, a) fa_narrow_ps(f(fa_lo_pd(a)), f(fa_hi_pd(a)))
+#define FA_BY_HALVES2(f, a, b) fa_narrow_ps(f(fa_lo_pd(a), fa_lo_pd(b)), f(fa_hi_pd(a), fa_hi_pd(b)))
+
 /* a s in double, rounded once to float */
 static inline __m512 fa_times_f64(__m512 a, __m512d s)
 {
@@ -2126,11 +2131,16 @@ FA_DEFINE_HAND_GRAD_ENTRIES(hardswish)
  * functions at 80% of a copy's speed (hardswish, 1e6 floats, 2 threads). */
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #define FA_HARD_F32_BY_HAND 1
+/* (x + 3) / 6 as the generic loop forms it: x + 3 exact in double, times
+ * the rounded 1/6 */
+static inline __m512d fa_hardsigmoid_half_pd(__m512d x)
+{
+    return _mm512_mul_pd(_mm512_add_pd(x, _mm512_set1_pd(3.0)), _mm512_set1_pd(1.0 / 6.0));
+}
+
 static inline __m512 fa_hardsigmoid_f32x16(__m512 x)
 {
-    const __m512d three = _mm512_set1_pd(3.0), sixth = _mm512_set1_pd(1.0 / 6.0);
-    __m512 y = fa_narrow_ps(_mm512_mul_pd(_mm512_add_pd(fa_lo_pd(x), three), sixth),
-                            _mm512_mul_pd(_mm512_add_pd(fa_hi_pd(x), three), sixth));
+    __m512 y = FA_BY_HALVES(fa_hardsigmoid_half_pd, x);
     y = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-3.0f), _CMP_NLE_UQ), y);
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(3.0f), _CMP_GE_OQ),
                               _mm512_set1_ps(1.0f));
@@ -2148,7 +2158,7 @@ static inline __m512d fa_hardswish_half_pd(__m512d x)
 
 static inline __m512 fa_hardswish_f32x16(__m512 x)
 {
-    __m512 y = fa_narrow_ps(fa_hardswish_half_pd(fa_lo_pd(x)), fa_hardswish_half_pd(fa_hi_pd(x)));
+    __m512 y = FA_BY_HALVES(fa_hardswish_half_pd, x);
     y = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-3.0f), _CMP_NLE_UQ), y);
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(3.0f), _CMP_GE_OQ), x);
 }
@@ -2156,16 +2166,12 @@ static inline __m512 fa_hardswish_f32x16(__m512 x)
 FA_DEFINE_MASKED_LOOP(hardswish, FA_NO_SETUP, FA_HARDSWISH_VEC)
 FA_DEFINE_HAND_PARAM_ENTRIES(hardswish)
 
-/* g / 6 inside (-3, 3), +0 outside, x where x is NaN */
-static inline __m512 fa_hardsigmoid_grad_f32x16(__m512 g, __m512 x)
-{
-    __mmask16 in = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-3.0f), _CMP_GT_OQ)
-                   & _mm512_cmp_ps_mask(x, _mm512_set1_ps(3.0f), _CMP_LT_OQ);
-    __m512 y = _mm512_maskz_mov_ps(in, fa_times_f64(g, _mm512_set1_pd(1.0 / 6.0)));
-    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
-}
-#define FA_HARDSIGMOID_GRAD_VEC(gv, xv) fa_hardsigmoid_grad_f32x16((gv), (xv))
-FA_DEFINE_MASKED_GRAD_LOOP(hardsigmoid, FA_NO_SETUP, FA_HARDSIGMOID_GRAD_VEC)
+/* g / 6 (in double, rounded once) inside (-3, 3), +0 outside, x where x
+ * is NaN: hardtanh's gradient select */
+#define FA_HARDSIGMOID_GRAD_SETUP const struct fa_clamp_consts c = fa_clamp_consts(-3.0, 3.0);
+#define FA_HARDSIGMOID_GRAD_VEC(gv, xv) \
+    fa_inside_grad_f32x16(fa_times_f64((gv), _mm512_set1_pd(1.0 / 6.0)), (xv), &c)
+FA_DEFINE_MASKED_GRAD_LOOP(hardsigmoid, FA_HARDSIGMOID_GRAD_SETUP, FA_HARDSIGMOID_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(hardsigmoid)
 
 /* softsign's gradient g / (1 + a)^2, a = |x|, in float: 1 + a = d + dl
@@ -2209,8 +2215,7 @@ static inline __m512 fa_softsign_grad_f32x16(__m512 g, __m512 x)
                         | _mm512_cmp_ps_mask(_mm512_abs_ps(q0), _mm512_set1_ps(0x1p-125f), _CMP_LT_OQ))
                        & _mm512_cmp_ps_mask(ag, _mm512_setzero_ps(), _CMP_NEQ_OQ));
     if (odd)
-        q = _mm512_mask_mov_ps(q, odd, fa_narrow_ps(fa_softsign_grad_half_pd(fa_lo_pd(g), fa_lo_pd(x)),
-                                                    fa_softsign_grad_half_pd(fa_hi_pd(g), fa_hi_pd(x))));
+        q = _mm512_mask_mov_ps(q, odd, FA_BY_HALVES2(fa_softsign_grad_half_pd, g, x));
     return q;
 }
 #define FA_SOFTSIGN_GRAD_VEC(gv, xv) fa_softsign_grad_f32x16((gv), (xv))
@@ -2223,14 +2228,11 @@ FA_DEFINE_HAND_GRAD_ENTRIES(softsign)
  * speed of the memory where the compiler's vectorization of the double
  * functions was a little short of it (1e6, 2 threads: 92-93% of a copy's
  * bytes for sigmoid and tanh). */
-static inline __m512 fa_sigmoid_grad_f32x16(__m512 g, __m512 y)
+static inline __m512d fa_sigmoid_grad_half_pd(__m512d g, __m512d y)
 {
-    const __m512d one = _mm512_set1_pd(1.0);
-    __m512d ylo = fa_lo_pd(y), yhi = fa_hi_pd(y);
-    return fa_narrow_ps(_mm512_mul_pd(fa_lo_pd(g), _mm512_mul_pd(ylo, _mm512_sub_pd(one, ylo))),
-                        _mm512_mul_pd(fa_hi_pd(g), _mm512_mul_pd(yhi, _mm512_sub_pd(one, yhi))));
+    return _mm512_mul_pd(g, _mm512_mul_pd(y, _mm512_sub_pd(_mm512_set1_pd(1.0), y)));
 }
-#define FA_SIGMOID_GRAD_VEC(gv, yv) fa_sigmoid_grad_f32x16((gv), (yv))
+#define FA_SIGMOID_GRAD_VEC(gv, yv) FA_BY_HALVES2(fa_sigmoid_grad_half_pd, (gv), (yv))
 FA_DEFINE_MASKED_GRAD_LOOP(sigmoid, FA_NO_SETUP, FA_SIGMOID_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(sigmoid)
 
@@ -2240,21 +2242,14 @@ static inline __m512d fa_tanh_grad_half_pd(__m512d g, __m512d y)
     return _mm512_mul_pd(g, _mm512_mul_pd(_mm512_sub_pd(one, y), _mm512_add_pd(one, y)));
 }
 
-static inline __m512 fa_tanh_grad_f32x16(__m512 g, __m512 y)
-{
-    return fa_narrow_ps(fa_tanh_grad_half_pd(fa_lo_pd(g), fa_lo_pd(y)), fa_tanh_grad_half_pd(fa_hi_pd(g), fa_hi_pd(y)));
-}
-#define FA_TANH_GRAD_VEC(gv, yv) fa_tanh_grad_f32x16((gv), (yv))
+#define FA_TANH_GRAD_VEC(gv, yv) FA_BY_HALVES2(fa_tanh_grad_half_pd, (gv), (yv))
 FA_DEFINE_MASKED_GRAD_LOOP(tanh, FA_NO_SETUP, FA_TANH_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(tanh)
 
-static inline __m512 fa_relu_grad_f32x16(__m512 g, __m512 x)
-{
-    __m512 y = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), g);
-    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
-}
-#define FA_RELU_GRAD_VEC(gv, xv) fa_relu_grad_f32x16((gv), (xv))
-FA_DEFINE_MASKED_GRAD_LOOP(relu, FA_NO_SETUP, FA_RELU_GRAD_VEC)
+/* relu's: threshold's gradient at 0 */
+#define FA_RELU_GRAD_SETUP const struct fa_clamp_consts c = fa_clamp_consts(0.0, 0.0);
+#define FA_RELU_GRAD_VEC(gv, xv) fa_threshold_grad_f32x16((gv), (xv), &c)
+FA_DEFINE_MASKED_GRAD_LOOP(relu, FA_RELU_GRAD_SETUP, FA_RELU_GRAD_VEC)
 FA_DEFINE_HAND_GRAD_ENTRIES(relu)
 #endif
 
