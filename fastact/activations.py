@@ -258,31 +258,18 @@ _FAST_ROW_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def _fast_rows(a, axis):
     """Whether a is what the row kernels take as it is: a 2-D C-contiguous
     float32/float64 ndarray (native byte order), rows along axis -1 or 1 (an
-    int).  The common call then skips the general path's microseconds."""
+    int).  The common call then skips the general path's microseconds
+    (moving the axis, the copies); out is None or what _direct_rows takes."""
     return (type(a) is np.ndarray and a.ndim == 2 and type(axis) is int and (axis == -1 or axis == 1)
             and a.dtype in _FAST_ROW_DTYPES and a.flags.c_contiguous)
 
 
-def _fast_out(out, like, sources):
-    """out as the fast path's output: None gives a new array; an ndarray of
-    like's shape, dtype and layout, writeable and sharing no memory with the
-    sources unless it is one of them, is written; None is returned for any
-    other out (the general path then takes it, or raises its error)."""
-    if out is None:
-        return np.empty_like(like)
-    if (type(out) is np.ndarray and out.dtype == like.dtype and out.shape == like.shape
-            and out.flags.c_contiguous and out.flags.writeable
-            and all(out is s or not np.may_share_memory(out, s) for s in sources)):
-        return out
-    return None
-
-
 def _softmax(x, axis, out, log_out, name):
     if _fast_rows(x, axis):
-        y = _fast_out(out, x, (x,))
+        y = np.empty_like(x) if out is None else _direct_rows(out, x, 1, x.dtype, x, [x])
         if y is not None:
             _rows_kernels.forward(x, y, log_out)
-            return y
+            return y if out is None else out
     x, axis, dtype = _axis_rows(x, axis, name)
     (x2,), shape = _compute_rows([x], axis, dtype)
     y2 = _direct_rows(out, x, axis, dtype, x2, [x2])

@@ -13,7 +13,7 @@ import numpy as np
 from fastact import _family
 from fastact import _softmax as _rows_kernels
 from fastact import activations
-from fastact.activations import (_axis_rows, _bounds, _compute_rows, _deliver, _direct_rows, _fast_out, _fast_rows,
+from fastact.activations import (_axis_rows, _bounds, _compute_rows, _deliver, _direct_rows, _fast_rows,
                                  _number, _positive)
 
 # one gradient per activation, under the same name
@@ -135,10 +135,11 @@ def tanhshrink(grad_output, x, **kwargs):
 def _softmax_backward(grad_output, output, axis, out, log_out, name):
     if (_fast_rows(grad_output, axis) and type(output) is np.ndarray and output.dtype == grad_output.dtype
             and output.shape == grad_output.shape and output.flags.c_contiguous):
-        r = _fast_out(out, grad_output, (grad_output, output))
+        r = (np.empty_like(grad_output) if out is None
+             else _direct_rows(out, grad_output, 1, grad_output.dtype, grad_output, [grad_output, output]))
         if r is not None:
             _rows_kernels.backward(grad_output, output, r, log_out)
-            return r
+            return r if out is None else out
     g, axis, dtype = _axis_rows(grad_output, axis, name)
     y, _, ydtype = _axis_rows(output, axis, name)
     if g.shape != y.shape:
