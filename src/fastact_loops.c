@@ -1036,30 +1036,16 @@ FA_DEFINE_GRAD_IMPL_ENTRIES(celu)
 /* A kernel with parameters written by hand, forward and gradient: loops
  * over a constants struct CTYPE that CONSTS builds from p, where OK (a
  * condition on p) holds; elsewhere the generic double loops.  FWD and GRAD
- * see the constants as c, after FSETUP and GSETUP. */
-#define FA_DEFINE_PARAM_KERNEL(name, CTYPE, OK, CONSTS, FSETUP, FWD, GSETUP, GRAD) \
-    static inline void fa_##name##_f32_loop(const float *x, float *y, ptrdiff_t n, int stream, \
-                                            const CTYPE *c)                   \
-    FA_MASKED_LOOP_BODY(FSETUP, FWD, FA_LOADS_X, FA_PREFETCH_X)               \
+ * see the constants as c, after FSETUP and GSETUP.  FA_DEFINE_PARAM_GRAD
+ * alone: the gradient's half, for a forward written apart. */
+#define FA_DEFINE_PARAM_GRAD(name, CTYPE, OK, CONSTS, GSETUP, GRAD)            \
     static inline void fa_##name##_grad_f32_loop(const float *g, const float *x, float *y, \
                                                  ptrdiff_t n, int stream, const CTYPE *c) \
     FA_MASKED_LOOP_BODY(GSETUP, GRAD, FA_LOADS_GX, FA_PREFETCH_GX)            \
-    static void FA_LOCAL(p_##name##_f32)(const void *x, void *y, ptrdiff_t n, const double *p); \
-    static void FA_LOCAL(p_##name##_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p); \
     static void FA_LOCAL(g_##name##_f32)(const void *g, const void *x, void *y, ptrdiff_t n, \
                                          const double *p);                   \
     static void FA_LOCAL(g_##name##_f32_nt)(const void *g, const void *x, void *y, ptrdiff_t n, \
                                             const double *p);                \
-    static void FA_LOCAL(p_##name##_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n, \
-                                                      const double *p, int stream) \
-    {                                                                         \
-        if (!(OK)) {                                                          \
-            (stream ? FA_LOCAL(p_##name##_f32_nt) : FA_LOCAL(p_##name##_f32))(x, y, n, p); \
-            return;                                                           \
-        }                                                                     \
-        CTYPE c = CONSTS;                                                     \
-        fa_##name##_f32_loop((const float *)x, (float *)y, n, stream, &c);    \
-    }                                                                         \
     static void FA_LOCAL(g_##name##_f32_by_hand_impl)(const void *g, const void *x, void *y, \
                                                       ptrdiff_t n, const double *p, int stream) \
     {                                                                         \
@@ -1070,8 +1056,25 @@ FA_DEFINE_GRAD_IMPL_ENTRIES(celu)
         CTYPE c = CONSTS;                                                     \
         fa_##name##_grad_f32_loop((const float *)g, (const float *)x, (float *)y, n, stream, &c); \
     }                                                                         \
-    FA_DEFINE_PARAM_IMPL_ENTRIES(name)                                        \
     FA_DEFINE_GRAD_IMPL_ENTRIES(name)
+#define FA_DEFINE_PARAM_KERNEL(name, CTYPE, OK, CONSTS, FSETUP, FWD, GSETUP, GRAD) \
+    static inline void fa_##name##_f32_loop(const float *x, float *y, ptrdiff_t n, int stream, \
+                                            const CTYPE *c)                   \
+    FA_MASKED_LOOP_BODY(FSETUP, FWD, FA_LOADS_X, FA_PREFETCH_X)               \
+    static void FA_LOCAL(p_##name##_f32)(const void *x, void *y, ptrdiff_t n, const double *p); \
+    static void FA_LOCAL(p_##name##_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p); \
+    static void FA_LOCAL(p_##name##_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n, \
+                                                      const double *p, int stream) \
+    {                                                                         \
+        if (!(OK)) {                                                          \
+            (stream ? FA_LOCAL(p_##name##_f32_nt) : FA_LOCAL(p_##name##_f32))(x, y, n, p); \
+            return;                                                           \
+        }                                                                     \
+        CTYPE c = CONSTS;                                                     \
+        fa_##name##_f32_loop((const float *)x, (float *)y, n, stream, &c);    \
+    }                                                                         \
+    FA_DEFINE_PARAM_IMPL_ENTRIES(name)                                        \
+    FA_DEFINE_PARAM_GRAD(name, CTYPE, OK, CONSTS, GSETUP, GRAD)
 
 /* No constants to set up */
 #define FA_NO_SETUP
@@ -1107,23 +1110,30 @@ static inline const float (*fa_opaque_table(const float (*tab)[32]))[32]
     return tab;
 }
 
-/* A table of |x| (tools/fit_pw_f32.py) at a, interval i in the low 5 bits
- * of k = i + 1.5 * 2^23 (MAPPED_TABLES: k from the kernel's increasing
- * function of a), the rows read from memory (fa_opaque_table).  Returns P
- * with f(a) = c0 + t P(t). */
-static inline __m512 fa_table_poly_k(__m512 k, __m512 a, const float (*T)[32], int rows,
-                                     __m512 *t, __m512 *c0)
+/* A table of |x| (tools/fit_pw_f32.py) at a s (s NULL: 1), interval i in
+ * the low 5 bits of k = i + 1.5 * 2^23 (MAPPED_TABLES: k from the kernel's
+ * increasing function of a), the rows read from memory (fa_opaque_table).
+ * Returns P with f(a s) = c0 + t P(t), t = a s - c. */
+static inline __m512 fa_table_poly_ks(__m512 k, __m512 a, const __m512 *a_scale,
+                                      const float (*T)[32], int rows, __m512 *t, __m512 *c0)
 {
     T = fa_opaque_table(T);
     __m512i idx = _mm512_castps_si512(k);
 #define FA_SMALL_ROW(j) _mm512_permutex2var_ps(_mm512_loadu_ps(T[j]), idx, _mm512_loadu_ps(T[j] + 16))
-    *t = _mm512_sub_ps(a, FA_SMALL_ROW(0));
+    *t = (a_scale == NULL) ? _mm512_sub_ps(a, FA_SMALL_ROW(0))
+                           : _mm512_fmsub_ps(a, *a_scale, FA_SMALL_ROW(0));
     __m512 p = FA_SMALL_ROW(rows - 1);
     for (int j = rows - 2; j >= 2; j--)
         p = _mm512_fmadd_ps(p, *t, FA_SMALL_ROW(j));
     *c0 = FA_SMALL_ROW(1);
 #undef FA_SMALL_ROW
     return p;
+}
+
+static inline __m512 fa_table_poly_k(__m512 k, __m512 a, const float (*T)[32], int rows,
+                                     __m512 *t, __m512 *c0)
+{
+    return fa_table_poly_ks(k, a, NULL, T, rows, t, c0);
 }
 
 /* The same at the interval round(a * scale + offset) (SMALL_TABLES, equal
@@ -1179,14 +1189,9 @@ static inline __m512d fa_exp_f64x8_t16(__m512d z, __m512d t0, __m512d t1)
 
 #include "fastact_pw_softplus_f32_table.h"
 
-static inline __m512 fa_softplus_table_f32x16(__m512 x, const float (*T)[32])
+/* max(x, 0) + G(|x|), G = c0 + t P from the table */
+static inline __m512 fa_softplus_from_table(__m512 x, __m512 t, __m512 p, __m512 c0)
 {
-    __m512 t, c0;
-    /* above the table G(19.5) = 3.4e-9 in place of G(x) <= that: the sum
-     * rounds to x either way */
-    __m512 a = _mm512_min_ps(_mm512_abs_ps(x), _mm512_set1_ps(FA_PW_SOFTPLUS_F32_LIMIT));
-    __m512 p = fa_small_table_poly(a, T, FA_PW_SOFTPLUS_F32_ROWS, FA_PW_SOFTPLUS_F32_SCALE,
-                                   FA_PW_SOFTPLUS_F32_OFFSET, &t, &c0);
     /* x < 0: G alone, rounded once */
     __m512 neg = _mm512_fmadd_ps(t, p, c0);
     /* x >= 0: x + c0 = hi + lo exactly, then (t P + lo) (|t P| < |c0| / 3)
@@ -1196,6 +1201,17 @@ static inline __m512 fa_softplus_table_f32x16(__m512 x, const float (*T)[32])
     __m512 lo = _mm512_sub_ps(small, _mm512_sub_ps(hi, big));        /* big + small - hi, exact */
     __m512 pos = _mm512_add_ps(hi, _mm512_fmadd_ps(t, p, lo));
     return _mm512_mask_mov_ps(neg, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), pos);
+}
+
+static inline __m512 fa_softplus_table_f32x16(__m512 x, const float (*T)[32])
+{
+    __m512 t, c0;
+    /* above the table G(19.5) = 3.4e-9 in place of G(x) <= that: the sum
+     * rounds to x either way */
+    __m512 a = _mm512_min_ps(_mm512_abs_ps(x), _mm512_set1_ps(FA_PW_SOFTPLUS_F32_LIMIT));
+    __m512 p = fa_small_table_poly(a, T, FA_PW_SOFTPLUS_F32_ROWS, FA_PW_SOFTPLUS_F32_SCALE,
+                                   FA_PW_SOFTPLUS_F32_OFFSET, &t, &c0);
+    return fa_softplus_from_table(x, t, p, c0);
 }
 
 /* below the table (x < -19.5, -inf included): log1p(t) = t - t^2 / 2 for
@@ -1516,9 +1532,105 @@ static inline __m512 fa_softplus_bt_grad_f32x16(__m512 g, __m512 x,
                               _mm512_cmp_ps_mask(u, c->thr, _CMP_GT_OQ), g);
 }
 #define FA_SOFTPLUS_BT_GRAD_VEC(gv, xv) fa_softplus_bt_grad_f32x16((gv), (xv), c, &tabs)
-FA_DEFINE_PARAM_KERNEL(softplus_bt, struct fa_softplus_bt_consts, fa_beta_is_pow2(p[0]),
-                       fa_softplus_bt_consts(p), FA_SOFTPLUS_SETUP, FA_SOFTPLUS_BT_VEC,
-                       FA_EXP2_TABS_SETUP, FA_SOFTPLUS_BT_GRAD_VEC)
+FA_DEFINE_PARAM_GRAD(softplus_bt, struct fa_softplus_bt_consts, fa_beta_is_pow2(p[0]),
+                     fa_softplus_bt_consts(p), FA_EXP2_TABS_SETUP, FA_SOFTPLUS_BT_GRAD_VEC)
+
+static inline void fa_softplus_bt_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
+                                           const struct fa_softplus_bt_consts *c)
+FA_MASKED_LOOP_BODY(FA_SOFTPLUS_SETUP, FA_SOFTPLUS_BT_VEC, FA_LOADS_X, FA_PREFETCH_X)
+
+/* The forward for beta in [2^-32, 2^32] (1 and 2 among them): the table's
+ * c0 and P rows times 1/beta, and beta taken into the intervals' scale and
+ * into t = |x| beta - c, so that the table's lanes form neither u = beta x
+ * nor the product by 1/beta: the same operations on values 1/beta times as
+ * large, each exact or rounded at the same place, give the same bits (all
+ * 2^32 inputs, beta = 2^-32, 1/2, 1, 2, 2^32).  Where threshold >= 19.5,
+ * the default 20 among them, the select is left out: there the table's
+ * sum rounds to u already (above, G(19.5) < 2^-27 is less than half an ULP
+ * of u), and so the result to x.  (1e8 elements, beta = 2: 34 -> 30
+ * operations per 16 lanes.) */
+struct fa_softplus_fold {
+    float tab[FA_PW_SOFTPLUS_F32_ROWS][32];
+    __m512 beta, inv, sb, lim, nlim, thr;
+};
+
+static void fa_softplus_fold_init(struct fa_softplus_fold *c, const double *p)
+{
+    const float inv = (float)(1.0 / p[0]);
+    for (int j = 0; j < FA_PW_SOFTPLUS_F32_ROWS; j++)
+        for (int i = 0; i < 32; i++)
+            c->tab[j][i] = j == 0 ? fa_pw_softplus_g_f32_table[j][i] : fa_pw_softplus_g_f32_table[j][i] * inv;
+    c->beta = _mm512_set1_ps((float)p[0]);
+    c->inv = _mm512_set1_ps(inv);
+    c->sb = _mm512_set1_ps(FA_PW_SOFTPLUS_F32_SCALE * (float)p[0]);
+    c->lim = _mm512_set1_ps(FA_PW_SOFTPLUS_F32_LIMIT * inv);
+    c->nlim = _mm512_set1_ps(-FA_PW_SOFTPLUS_F32_LIMIT * inv);
+    c->thr = _mm512_set1_ps(fa_float_at_or_below(p[1]));
+}
+
+static inline __m512 fa_softplus_fold_table_f32x16(__m512 x, const struct fa_softplus_fold *c)
+{
+    __m512 t, c0;
+    __m512 a = _mm512_min_ps(_mm512_abs_ps(x), c->lim);
+    const float off = FA_PW_SOFTPLUS_F32_OFFSET;
+    __m512 k = (off == (float)(int)off)
+        ? _mm512_fmadd_ps(a, c->sb, _mm512_set1_ps(0x1.8p23f + off))
+        : _mm512_add_ps(_mm512_fmadd_ps(a, c->sb, _mm512_set1_ps(off)), _mm512_set1_ps(0x1.8p23f));
+    __m512 p = fa_table_poly_ks(k, a, &c->beta, (const float (*)[32])c->tab, FA_PW_SOFTPLUS_F32_ROWS,
+                                &t, &c0);
+    return fa_softplus_from_table(x, t, p, c0);
+}
+
+static inline __m512 fa_softplus_fold_f32x16(__m512 x, const struct fa_softplus_fold *c,
+                                             const struct fa_exp2_tabs *tb, int select)
+{
+    /* -19.5 <= beta x < inf: the table */
+    __mmask16 in = _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(x, c->nlim, _CMP_GE_OQ), x,
+                                           _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    __m512 y;
+    if (in == (__mmask16)0xFFFF) {
+        y = fa_softplus_fold_table_f32x16(x, c);
+    } else {
+        y = _mm512_mul_ps(fa_softplus_low_f32x16(_mm512_mul_ps(x, c->beta), tb), c->inv);
+        if (in)
+            y = _mm512_mask_mov_ps(y, in, fa_softplus_fold_table_f32x16(x, c));
+    }
+    if (select)
+        y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(_mm512_mul_ps(x, c->beta), c->thr, _CMP_GT_OQ), x);
+    return y;
+}
+#define FA_SOFTPLUS_FOLD_VEC(v) fa_softplus_fold_f32x16((v), c, &tabs, 0)
+#define FA_SOFTPLUS_FOLD_SELECT_VEC(v) fa_softplus_fold_f32x16((v), c, &tabs, 1)
+static inline void fa_softplus_fold_f32_loop(const float *x, float *y, ptrdiff_t n, int stream,
+                                             const struct fa_softplus_fold *c)
+FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_SOFTPLUS_FOLD_VEC, FA_LOADS_X, FA_PREFETCH_X)
+static inline void fa_softplus_fold_select_f32_loop(const float *x, float *y, ptrdiff_t n,
+                                                    int stream, const struct fa_softplus_fold *c)
+FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_SOFTPLUS_FOLD_SELECT_VEC, FA_LOADS_X, FA_PREFETCH_X)
+
+static void FA_LOCAL(p_softplus_bt_f32)(const void *x, void *y, ptrdiff_t n, const double *p);
+static void FA_LOCAL(p_softplus_bt_f32_nt)(const void *x, void *y, ptrdiff_t n, const double *p);
+
+static void FA_LOCAL(p_softplus_bt_f32_by_hand_impl)(const void *x, void *y, ptrdiff_t n,
+                                                     const double *p, int stream)
+{
+    if (!fa_beta_is_pow2(p[0])) {
+        (stream ? FA_LOCAL(p_softplus_bt_f32_nt) : FA_LOCAL(p_softplus_bt_f32))(x, y, n, p);
+        return;
+    }
+    if (p[0] >= 0x1p-32 && p[0] <= 0x1p32) {
+        struct fa_softplus_fold c;
+        fa_softplus_fold_init(&c, p);
+        if (fa_float_at_or_below(p[1]) >= FA_PW_SOFTPLUS_F32_LIMIT)
+            fa_softplus_fold_f32_loop((const float *)x, (float *)y, n, stream, &c);
+        else
+            fa_softplus_fold_select_f32_loop((const float *)x, (float *)y, n, stream, &c);
+        return;
+    }
+    struct fa_softplus_bt_consts c = fa_softplus_bt_consts(p);
+    fa_softplus_bt_f32_loop((const float *)x, (float *)y, n, stream, &c);
+}
+FA_DEFINE_PARAM_IMPL_ENTRIES(softplus_bt)
 #endif
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__)

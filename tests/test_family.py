@@ -29,7 +29,10 @@ FORWARD = {
     "relu6": (A.relu6, "relu6", [()]),
     "log_sigmoid": (A.log_sigmoid, "log_sigmoid", [()]),
     "threshold": (A.threshold, "threshold", [(0.0, 0.0), (1.0, -2.0)]),
-    "softplus": (A.softplus, "softplus_bt", [(1.0, 20.0), (0.5, 20.0), (3.0, 5.0), (1e-3, 20.0)]),
+    # beta a power of two: within 2^-32..2^32 the folded loops (threshold
+    # >= 19.5 or not), beyond them the loop that forms beta x
+    "softplus": (A.softplus, "softplus_bt", [(1.0, 20.0), (0.5, 20.0), (3.0, 5.0), (1e-3, 20.0),
+                                             (2.0, 5.0), (2.0 ** 40, 20.0), (2.0 ** 34, 3.0)]),
     "gelu": (A.gelu, "gelu", [()]),
     "gelu_tanh": (lambda x, **kw: A.gelu(x, approximate="tanh", **kw), "gelu_tanh", [()]),
     "tanhshrink": (A.tanhshrink, "tanhshrink", [()]),
