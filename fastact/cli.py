@@ -201,6 +201,8 @@ def main(argv=None):
     p_bench.add_argument("--family", action="store_true",
                          help="benchmark the modern family and the gradients against PyTorch instead "
                               "(the first of --sizes, default 1e6; the first of --dtypes)")
+    p_bench.add_argument("--passes", type=_positive_int, default=1,
+                         help="--family: passes over the functions, each time the best of them (default 1)")
     p_bench.add_argument("--rows", type=_positive_int, default=200_000,
                          help="rows of the --learners data (default 200000, 100 features)")
     p_bench.add_argument("--json", metavar="FILE", help="write the raw results as JSON")

@@ -109,6 +109,29 @@ def test_bench_leaves_the_thread_settings_as_it_found_them():
     assert (fastact.get_num_threads(), _openmp_default()) == before
 
 
+def test_best_seconds_each_times_the_cheap_ones_more_often_in_turns(monkeypatch):
+    """With max_rounds, a fn whose rounds are short is timed in more rounds
+    (up to max_rounds, each_s in all); a slow one keeps `rounds`.  The
+    rounds still take the fns in turns."""
+    from fastact import bench
+    log = []
+    cheap = lambda: log.append("c")  # noqa: E731
+    slow = lambda: log.append("s")  # noqa: E731
+    # the plan: 10 calls a round at 1e-4 s each, 1 call at 0.02 s
+    plan = {cheap: (10, 1e-4), slow: (1, 0.02)}
+    monkeypatch.setattr(bench, "_calls_per_round", lambda fn, budget_s, rounds: plan[fn])
+    best = bench.best_seconds_each([cheap, slow], rounds=3, max_rounds=8, each_s=0.05)
+    assert len(best) == 2 and best[0] <= 1e-4 and best[1] <= 0.02
+    # after the plan's round: 7 more of the cheap one (8 in all: 0.05 s
+    # would take 50), 2 more of the slow one (3: max(rounds, 2))
+    assert log.count("c") == 70 and log.count("s") == 2
+    # in turns: the slow fn's rounds come between the cheap one's
+    assert "".join(log).startswith("c" * 10 + "s" + "c" * 10 + "s" + "c" * 10 + "c")
+    log.clear()
+    bench.best_seconds_each([cheap, slow], rounds=3)    # without max_rounds: `rounds` each
+    assert log.count("c") == 20 and log.count("s") == 2
+
+
 def test_bench_notes_missing_peers(monkeypatch, capsys):
     from fastact import bench
 
@@ -158,3 +181,23 @@ def test_bench_family_section(capsys, tmp_path):
     rows = {r["function"]: r for r in result["rows"]}
     assert len(rows) == 21 and rows["silu"]["n"] == 5000
     assert all(r["fastact_forward_s"] > 0 and r["fastact_backward_s"] > 0 for r in rows.values())
+    assert result["passes"] == 1 and "passes" not in out
+
+
+def test_bench_family_passes_keep_each_times_best(monkeypatch):
+    """--passes N: N passes over the functions, each time the best of them,
+    one row per function; the NumPy composition in the first pass only."""
+    from fastact import bench
+    calls = []
+    real = bench.best_seconds_each
+    monkeypatch.setattr(bench, "best_seconds_each",
+                        lambda fns, **kw: calls.append(len(fns)) or [0.5 / len(calls)] * len(fns))
+    result = bench.run_family(2000, functions=("relu", "elu"), progress=io.StringIO(), passes=3)
+    monkeypatch.setattr(bench, "best_seconds_each", real)
+    rows = {r["function"]: r for r in result["rows"]}
+    assert sorted(rows) == ["elu", "relu"] and result["passes"] == 3
+    assert len(calls) == 6 and calls[0] == calls[2] + 1      # numpy's column in pass 1 only
+    # elu then relu in each pass: calls 1-6 took 0.5 / k
+    assert rows["elu"]["copy_s"] == 0.5 / 5 and rows["relu"]["fastact_forward_s"] == 0.5 / 6
+    assert rows["relu"]["numpy_forward_s"] == 0.5 / 2
+    assert "best of 3 passes" in bench.format_family(result)
