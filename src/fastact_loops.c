@@ -2592,11 +2592,13 @@ static inline __m512 fa_times_sum_f64(__m512 a, __m512 b, __m512d c)
                         _mm512_mul_pd(_mm512_add_pd(fa_hi_pd(a), fa_hi_pd(b)), c));
 }
 
-/* (T + sv) (ih + il), rounded once */
-static FA_INLINE __m512 fa_softmax_out16(__m512 T, __m512 sv, __m512 ih, __m512 il, __m512d invd)
+/* (T + sv) (ih + il), rounded once, in lanes k (the others' zeros would
+ * each take the double path) */
+static FA_INLINE __m512 fa_softmax_out16(__m512 T, __m512 sv, __mmask16 k, __m512 ih, __m512 il,
+                                         __m512d invd)
 {
     __m512 v = _mm512_fmadd_ps(T, ih, _mm512_fmadd_ps(T, il, _mm512_mul_ps(sv, ih)));
-    __mmask16 tiny = _mm512_cmp_ps_mask(v, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
+    __mmask16 tiny = _mm512_mask_cmp_ps_mask(k, v, _mm512_set1_ps(0x1p-100f), _CMP_LT_OQ);
     if (tiny)
         v = _mm512_mask_mov_ps(v, tiny, fa_times_sum_f64(T, sv, invd));
     return v;
@@ -2608,7 +2610,7 @@ static FA_INLINE void fa_softmax_scale16(float *y, const float *tr, const float 
                                          __m512 ih, __m512 il, __m512d invd, int stream)
 {
     fa_put16(y, k,
-             fa_softmax_out16(_mm512_maskz_loadu_ps(k, tr), _mm512_maskz_loadu_ps(k, svr), ih, il, invd),
+             fa_softmax_out16(_mm512_maskz_loadu_ps(k, tr), _mm512_maskz_loadu_ps(k, svr), k, ih, il, invd),
              stream);
 }
 
@@ -2659,7 +2661,7 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n_rows, 
             const __mmask16 k_ = fa_mask16(pn - pj);                          \
             if (pst) {                                                        \
                 tailv = fa_softmax_out16(_mm512_maskz_loadu_ps(k_, ptr + pj), \
-                                         _mm512_maskz_loadu_ps(k_, psv + pj), ih, il, invd); \
+                                         _mm512_maskz_loadu_ps(k_, psv + pj), k_, ih, il, invd); \
                 tailk = k_;                                                   \
                 taily = py + pj;                                              \
             } else {                                                          \
@@ -2753,7 +2755,7 @@ static void fa_softmax_rows_f32_exp(const float *x, float *y, ptrdiff_t n_rows, 
              * elements, expanded into the lanes after tailk */
             const __mmask16 kh = (__mmask16)~tailk;
             __m512 v = fa_softmax_out16(_mm512_maskz_expandloadu_ps(kh, tr),
-                                        _mm512_maskz_expandloadu_ps(kh, svr), ih, il, invd);
+                                        _mm512_maskz_expandloadu_ps(kh, svr), kh, ih, il, invd);
             _mm512_stream_ps(taily, _mm512_mask_mov_ps(v, tailk, tailv));
         } else {
             if (tailk)
