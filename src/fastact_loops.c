@@ -847,7 +847,8 @@ FA_MASKED_LOOP_BODY(FA_EXP2_TABS_SETUP, FA_EXP_GRAD_SCALED_VEC, FA_LOADS_GX, FA_
  * - |u| < 1/16: A (e^u - 1) = (A s) x (1 + u Q(u)), Q = 1/2 + u/6 + ... +
  *   u^6/7! (2^-30), (A s) x = p + pe exactly (FMA): p + (p u Q + pe), one
  *   rounding, no subnormal u on the way (celu's A s is 1: x itself).
- * About half an ULP either way (measured below 0.6). */
+ * About half an ULP either way: over all 2^32 inputs 0.68 (elu, alpha 1),
+ * up to 0.87 sampled for celu with a tiny alpha (1e-20). */
 static inline __m512 fa_exp_fwd_f32x16(__m512 x, const struct fa_exp_consts *c,
                                        const struct fa_exp2_tabs *t, int scaled, int selu)
 {
@@ -1601,8 +1602,10 @@ FA_MASKED_LOOP_BODY(FA_SOFTPLUS_SETUP, FA_SOFTPLUS_BT_VEC, FA_LOADS_X, FA_PREFET
  * 2^32 inputs, beta = 2^-32, 1/2, 1, 2, 2^32).  Where threshold >= 19.5,
  * the default 20 among them, the select is left out: there the table's
  * sum rounds to u already (above, G(19.5) < 2^-27 is less than half an ULP
- * of u), and so the result to x.  (1e8 elements, beta = 2: 34 -> 30
- * operations per 16 lanes.) */
+ * of u), and so the result to x.  One difference from forming u: where
+ * beta x overflows for a finite x and threshold is +inf or NaN (no
+ * select), the result is x, as in double, where u = inf gave inf.  (1e8
+ * elements, beta = 2: 34 -> 30 operations per 16 lanes.) */
 struct fa_softplus_fold {
     float tab[FA_PW_SOFTPLUS_F32_ROWS][32];
     __m512 beta, inv, sb, lim, nlim, thr;

@@ -368,6 +368,11 @@ def test_pytorch_defaults_and_special_values():
     assert A.relu6(7.0) == 6.0 and not np.signbit(A.relu6(-0.0))
     assert A.softplus(25.0) == 25.0                      # threshold=20: x itself
     assert A.softplus(25.0, threshold=np.inf) == fastact.softplus(25.0)
+    # beta x beyond float32 for a finite float32 x, no threshold: x, as in
+    # double (AVX-512's float loop once gave inf from u = beta x = inf)
+    big = np.float32([float.fromhex("0x1.0001ep+96"), 3e38])
+    for beta in (2.0 ** 32, 3.0):
+        np.testing.assert_array_equal(A.softplus(big, beta=beta, threshold=np.inf), big)
     assert A.silu(-np.inf) == 0.0 and A.silu(np.inf) == np.inf
     assert A.mish(-np.inf) == 0.0 and A.mish(np.inf) == np.inf
     assert A.softsign(np.inf) == 1.0 and A.softsign(-np.inf) == -1.0
