@@ -1160,15 +1160,22 @@ static inline __m512 fa_table_poly_k(__m512 k, __m512 a, const float (*T)[32], i
 
 /* The same at the interval round(a * scale + offset) (SMALL_TABLES, equal
  * widths): one FMA when offset is an integer, which rides on the shifter
- * exactly (1.5 * 2^23 - 1/2 is not a float) */
+ * exactly (1.5 * 2^23 - 1/2 is not a float).  _s: at a s (s NULL: 1), the
+ * scale a vector that carries s (fa_table_poly_ks). */
+static inline __m512 fa_small_table_poly_s(__m512 a, const __m512 *a_scale, __m512 scale,
+                                           float offset, const float (*T)[32], int rows,
+                                           __m512 *t, __m512 *c0)
+{
+    __m512 k = (offset == (float)(int)offset)
+        ? _mm512_fmadd_ps(a, scale, _mm512_set1_ps(0x1.8p23f + offset))
+        : _mm512_add_ps(_mm512_fmadd_ps(a, scale, _mm512_set1_ps(offset)), _mm512_set1_ps(0x1.8p23f));
+    return fa_table_poly_ks(k, a, a_scale, T, rows, t, c0);
+}
+
 static inline __m512 fa_small_table_poly(__m512 a, const float (*T)[32], int rows, float scale,
                                          float offset, __m512 *t, __m512 *c0)
 {
-    __m512 k = (offset == (float)(int)offset)
-        ? _mm512_fmadd_ps(a, _mm512_set1_ps(scale), _mm512_set1_ps(0x1.8p23f + offset))
-        : _mm512_add_ps(_mm512_fmadd_ps(a, _mm512_set1_ps(scale), _mm512_set1_ps(offset)),
-                        _mm512_set1_ps(0x1.8p23f));
-    return fa_table_poly_k(k, a, T, rows, t, c0);
+    return fa_small_table_poly_s(a, NULL, _mm512_set1_ps(scale), offset, T, rows, t, c0);
 }
 #endif
 
@@ -1225,14 +1232,19 @@ static inline __m512 fa_softplus_from_table(__m512 x, __m512 t, __m512 p, __m512
     return _mm512_mask_mov_ps(neg, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), pos);
 }
 
+/* the table at |x|: G(|x|) = c0 + t P, P returned; above the table
+ * G(19.5) = 3.4e-9 in place of G(x) <= that: the sum rounds to x either
+ * way */
+static inline __m512 fa_softplus_g_poly(__m512 x, const float (*T)[32], __m512 *t, __m512 *c0)
+{
+    __m512 a = _mm512_min_ps(_mm512_abs_ps(x), _mm512_set1_ps(FA_PW_SOFTPLUS_F32_LIMIT));
+    return fa_small_table_poly(a, T, FA_PW_SOFTPLUS_F32_ROWS, FA_PW_SOFTPLUS_F32_SCALE,
+                               FA_PW_SOFTPLUS_F32_OFFSET, t, c0);
+}
+
 static inline __m512 fa_softplus_table_f32x16(__m512 x, const float (*T)[32])
 {
-    __m512 t, c0;
-    /* above the table G(19.5) = 3.4e-9 in place of G(x) <= that: the sum
-     * rounds to x either way */
-    __m512 a = _mm512_min_ps(_mm512_abs_ps(x), _mm512_set1_ps(FA_PW_SOFTPLUS_F32_LIMIT));
-    __m512 p = fa_small_table_poly(a, T, FA_PW_SOFTPLUS_F32_ROWS, FA_PW_SOFTPLUS_F32_SCALE,
-                                   FA_PW_SOFTPLUS_F32_OFFSET, &t, &c0);
+    __m512 t, c0, p = fa_softplus_g_poly(x, T, &t, &c0);
     return fa_softplus_from_table(x, t, p, c0);
 }
 
@@ -1280,10 +1292,7 @@ FA_DEFINE_BY_HAND_ENTRIES(softplus)
  * operations per 16 lanes.) */
 static inline __m512 fa_log_sigmoid_table_f32x16(__m512 x, const float (*T)[32])
 {
-    __m512 t, c0;
-    __m512 a = _mm512_min_ps(_mm512_abs_ps(x), _mm512_set1_ps(FA_PW_SOFTPLUS_F32_LIMIT));
-    __m512 p = fa_small_table_poly(a, T, FA_PW_SOFTPLUS_F32_ROWS, FA_PW_SOFTPLUS_F32_SCALE,
-                                   FA_PW_SOFTPLUS_F32_OFFSET, &t, &c0);
+    __m512 t, c0, p = fa_softplus_g_poly(x, T, &t, &c0);
     /* x > 0: -G, rounded once */
     __m512 neg = _mm512_fnmsub_ps(t, p, c0);
     /* x <= 0: -(|x| + c0) = -(hi + lo) exactly, then -(t P + lo) */
@@ -1611,9 +1620,11 @@ struct fa_softplus_fold {
     __m512 beta, inv, sb, lim, nlim, thr;
 };
 
-static void fa_softplus_fold_init(struct fa_softplus_fold *c, const double *p)
+/* the constants for p = (beta, threshold); returns whether the select is
+ * needed (threshold below 19.5, or NaN) */
+static int fa_softplus_fold_init(struct fa_softplus_fold *c, const double *p)
 {
-    const float inv = (float)(1.0 / p[0]);
+    const float inv = (float)(1.0 / p[0]), thr = fa_float_at_or_below(p[1]);
     for (int j = 0; j < FA_PW_SOFTPLUS_F32_ROWS; j++)
         for (int i = 0; i < 32; i++)
             c->tab[j][i] = j == 0 ? fa_pw_softplus_g_f32_table[j][i] : fa_pw_softplus_g_f32_table[j][i] * inv;
@@ -1622,19 +1633,16 @@ static void fa_softplus_fold_init(struct fa_softplus_fold *c, const double *p)
     c->sb = _mm512_set1_ps(FA_PW_SOFTPLUS_F32_SCALE * (float)p[0]);
     c->lim = _mm512_set1_ps(FA_PW_SOFTPLUS_F32_LIMIT * inv);
     c->nlim = _mm512_set1_ps(-FA_PW_SOFTPLUS_F32_LIMIT * inv);
-    c->thr = _mm512_set1_ps(fa_float_at_or_below(p[1]));
+    c->thr = _mm512_set1_ps(thr);
+    return !(thr >= FA_PW_SOFTPLUS_F32_LIMIT);
 }
 
 static inline __m512 fa_softplus_fold_table_f32x16(__m512 x, const struct fa_softplus_fold *c)
 {
     __m512 t, c0;
     __m512 a = _mm512_min_ps(_mm512_abs_ps(x), c->lim);
-    const float off = FA_PW_SOFTPLUS_F32_OFFSET;
-    __m512 k = (off == (float)(int)off)
-        ? _mm512_fmadd_ps(a, c->sb, _mm512_set1_ps(0x1.8p23f + off))
-        : _mm512_add_ps(_mm512_fmadd_ps(a, c->sb, _mm512_set1_ps(off)), _mm512_set1_ps(0x1.8p23f));
-    __m512 p = fa_table_poly_ks(k, a, &c->beta, (const float (*)[32])c->tab, FA_PW_SOFTPLUS_F32_ROWS,
-                                &t, &c0);
+    __m512 p = fa_small_table_poly_s(a, &c->beta, c->sb, FA_PW_SOFTPLUS_F32_OFFSET,
+                                     (const float (*)[32])c->tab, FA_PW_SOFTPLUS_F32_ROWS, &t, &c0);
     return fa_softplus_from_table(x, t, p, c0);
 }
 
@@ -1677,11 +1685,10 @@ static void FA_LOCAL(p_softplus_bt_f32_by_hand_impl)(const void *x, void *y, ptr
     }
     if (p[0] >= 0x1p-32 && p[0] <= 0x1p32) {
         struct fa_softplus_fold c;
-        fa_softplus_fold_init(&c, p);
-        if (fa_float_at_or_below(p[1]) >= FA_PW_SOFTPLUS_F32_LIMIT)
-            fa_softplus_fold_f32_loop((const float *)x, (float *)y, n, stream, &c);
-        else
+        if (fa_softplus_fold_init(&c, p))
             fa_softplus_fold_select_f32_loop((const float *)x, (float *)y, n, stream, &c);
+        else
+            fa_softplus_fold_f32_loop((const float *)x, (float *)y, n, stream, &c);
         return;
     }
     struct fa_softplus_bt_consts c = fa_softplus_bt_consts(p);
